@@ -1,0 +1,366 @@
+package tribune
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+type actorKey struct{}
+
+// NewContext returns ctx carrying the moderator who issues the commands
+// made with it. Adapters set it from their own notion of identity.
+func NewContext(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ConsoleActor is the moderator of commands whose context names none.
+var ConsoleActor = Actor{Login: "console", DisplayName: "console", Moderator: true, Source: SourceConsole}
+
+// ActorFromContext returns the moderator set by NewContext, or ConsoleActor.
+func ActorFromContext(ctx context.Context) Actor {
+	if a, ok := ctx.Value(actorKey{}).(Actor); ok {
+		return a
+	}
+	return ConsoleActor
+}
+
+// Moderation is what a console needs from Tribune: the moderator's commands,
+// the state to show, and the events that change it. The Service implements
+// it in one process; a control API client implements it remotely. The
+// moderator is read from the context (NewContext).
+type Moderation interface {
+	Session(ctx context.Context) (Session, error)
+	// Questions returns the questions with status st, or all when st is "".
+	Questions(ctx context.Context, st Status) ([]Question, error)
+	Approve(ctx context.Context, id int) (Question, error)
+	Reject(ctx context.Context, id int) (Question, error)
+	Show(ctx context.Context, id int) (Question, error)
+	HideOverlay(ctx context.Context) (Question, error)
+	Answer(ctx context.Context, id int) (Question, error)
+	Restore(ctx context.Context, id int) (Question, error)
+	Merge(ctx context.Context, id, into int) (Question, error)
+	Edit(ctx context.Context, id int, text string) (Question, error)
+	Ban(ctx context.Context, login string) (Ban, error)
+	Undo(ctx context.Context) (LogEntry, error)
+	// Health returns the state of chat, overlay and other components.
+	Health(ctx context.Context) (map[string]string, error)
+	// Subscribe returns every event from now on. A remote implementation
+	// sends EventResync after it reconnects.
+	Subscribe(ctx context.Context) (*Subscription, error)
+}
+
+// Console adapts a Service to the Moderation interface.
+type Console struct{ S *Service }
+
+var _ Moderation = Console{}
+
+// Session implements Moderation.
+func (c Console) Session(context.Context) (Session, error) { return c.S.Session(), nil }
+
+// Questions implements Moderation.
+func (c Console) Questions(_ context.Context, st Status) ([]Question, error) {
+	return c.S.Questions(st), nil
+}
+
+// Approve implements Moderation.
+func (c Console) Approve(ctx context.Context, id int) (Question, error) { return c.S.Approve(ctx, id) }
+
+// Reject implements Moderation.
+func (c Console) Reject(ctx context.Context, id int) (Question, error) { return c.S.Reject(ctx, id) }
+
+// Show implements Moderation.
+func (c Console) Show(ctx context.Context, id int) (Question, error) { return c.S.Show(ctx, id) }
+
+// HideOverlay implements Moderation.
+func (c Console) HideOverlay(ctx context.Context) (Question, error) { return c.S.HideOverlay(ctx) }
+
+// Answer implements Moderation.
+func (c Console) Answer(ctx context.Context, id int) (Question, error) { return c.S.Answer(ctx, id) }
+
+// Restore implements Moderation.
+func (c Console) Restore(ctx context.Context, id int) (Question, error) { return c.S.Restore(ctx, id) }
+
+// Merge implements Moderation.
+func (c Console) Merge(ctx context.Context, id, into int) (Question, error) {
+	return c.S.Merge(ctx, id, into)
+}
+
+// Edit implements Moderation.
+func (c Console) Edit(ctx context.Context, id int, text string) (Question, error) {
+	return c.S.Edit(ctx, id, text)
+}
+
+// Ban implements Moderation.
+func (c Console) Ban(ctx context.Context, login string) (Ban, error) { return c.S.Ban(ctx, login) }
+
+// Undo implements Moderation.
+func (c Console) Undo(ctx context.Context) (LogEntry, error) { return c.S.Undo(ctx) }
+
+// Health implements Moderation.
+func (c Console) Health(context.Context) (map[string]string, error) { return c.S.Health(), nil }
+
+// Subscribe implements Moderation.
+func (c Console) Subscribe(context.Context) (*Subscription, error) { return c.S.Subscribe(), nil }
+
+// moderate runs a moderator's command and logs it with the state of every
+// question it changed, before and after, so that Undo can reverse it.
+func (s *Service) moderate(ctx context.Context, action Action, id int, fn func(tx *txn, e *LogEntry) (Question, error)) (Question, error) {
+	mod := ActorFromContext(ctx)
+	return s.do(ctx, func(tx *txn) (Question, error) {
+		tx.track = map[int]Question{}
+		defer func() { tx.track = nil }()
+		e := LogEntry{SessionID: s.session.ID, At: s.Now(), Moderator: mod.Name(), Action: action, QuestionID: id}
+		q, err := fn(tx, &e)
+		if err != nil {
+			return Question{}, err
+		}
+		ids := make([]int, 0, len(tx.track))
+		for qid := range tx.track {
+			ids = append(ids, qid)
+		}
+		slices.Sort(ids)
+		for _, qid := range ids {
+			e.Before = append(e.Before, tx.track[qid])
+			e.After = append(e.After, *s.questions[qid-1])
+		}
+		s.appendLog(tx, e)
+		return q, nil
+	})
+}
+
+func (s *Service) appendLog(tx *txn, e LogEntry) {
+	e.ID = int64(len(s.log) + 1)
+	s.log = append(s.log, e)
+	tx.changes = append(tx.changes, Change{Kind: PutLog, Log: e})
+}
+
+// transition moves question id to st if its status is one of from.
+func (s *Service) transition(ctx context.Context, action Action, id int, st Status, from ...Status) (Question, error) {
+	return s.moderate(ctx, action, id, func(tx *txn, _ *LogEntry) (Question, error) {
+		q, err := s.question(id)
+		if err != nil {
+			return Question{}, err
+		}
+		if !slices.Contains(from, q.Status) {
+			return Question{}, badTransition(q, action)
+		}
+		s.setStatus(tx, q, st)
+		return *q, nil
+	})
+}
+
+func badTransition(q *Question, action Action) *Error {
+	return Errorf(ECONFLICT, ReasonBadTransition, "cannot %s #%d: it is %s", action, q.ID, q.Status).
+		With("id", q.ID).With("status", string(q.Status))
+}
+
+// Approve makes a pending or hidden question visible. ENOTFOUND, ECONFLICT.
+func (s *Service) Approve(ctx context.Context, id int) (Question, error) {
+	return s.transition(ctx, ActionApprove, id, StatusApproved, StatusPending, StatusHidden)
+}
+
+// Reject refuses a question; if it was on air the overlay clears. ENOTFOUND,
+// ECONFLICT.
+func (s *Service) Reject(ctx context.Context, id int) (Question, error) {
+	return s.transition(ctx, ActionReject, id, StatusRejected, StatusPending, StatusApproved, StatusOnAir, StatusHidden)
+}
+
+// Show puts a question on air; the question that was on air goes back to
+// approved. A pending question shown is thereby approved. ENOTFOUND,
+// ECONFLICT.
+func (s *Service) Show(ctx context.Context, id int) (Question, error) {
+	return s.transition(ctx, ActionShow, id, StatusOnAir, StatusPending, StatusApproved, StatusAnswered)
+}
+
+// Answer marks a question answered; if it was on air the overlay clears.
+// ENOTFOUND, ECONFLICT.
+func (s *Service) Answer(ctx context.Context, id int) (Question, error) {
+	return s.transition(ctx, ActionAnswer, id, StatusAnswered, StatusPending, StatusApproved, StatusOnAir)
+}
+
+// Restore brings back a rejected, hidden or answered question as approved.
+// ENOTFOUND, ECONFLICT.
+func (s *Service) Restore(ctx context.Context, id int) (Question, error) {
+	return s.transition(ctx, ActionRestore, id, StatusApproved, StatusRejected, StatusHidden, StatusAnswered)
+}
+
+// HideOverlay takes the on-air question off the overlay; it goes back to
+// approved. ECONFLICT (ReasonNothingOnAir) when nothing is on air.
+func (s *Service) HideOverlay(ctx context.Context) (Question, error) {
+	return s.moderate(ctx, ActionHide, 0, func(tx *txn, e *LogEntry) (Question, error) {
+		if s.onAir == 0 {
+			return Question{}, Errorf(ECONFLICT, ReasonNothingOnAir, "nothing is on air")
+		}
+		q := s.questions[s.onAir-1]
+		e.QuestionID = q.ID
+		s.setStatus(tx, q, StatusApproved)
+		return *q, nil
+	})
+}
+
+// Merge folds question id into question into: id becomes merged, and every
+// voter of id who had not voted for into is counted there. ENOTFOUND,
+// EINVALID (ReasonSelfMerge), ECONFLICT.
+func (s *Service) Merge(ctx context.Context, id, into int) (Question, error) {
+	return s.moderate(ctx, ActionMerge, id, func(tx *txn, e *LogEntry) (Question, error) {
+		q, err := s.question(id)
+		if err != nil {
+			return Question{}, err
+		}
+		target, err := s.question(into)
+		if err != nil {
+			return Question{}, err
+		}
+		if id == into {
+			return Question{}, Errorf(EINVALID, ReasonSelfMerge, "cannot merge #%d into itself", id).With("id", id)
+		}
+		if !q.Status.Open() {
+			return Question{}, badTransition(q, ActionMerge)
+		}
+		if !matchable(target.Status) {
+			return Question{}, Errorf(ECONFLICT, ReasonBadTransition, "cannot merge into #%d: it is %s", into, target.Status).
+				With("id", into).With("status", string(target.Status))
+		}
+		var voters []string
+		for k := range s.votes {
+			if k.q == id {
+				if _, ok := s.votes[voteKey{into, k.voter}]; !ok {
+					voters = append(voters, k.voter)
+				}
+			}
+		}
+		slices.Sort(voters)
+		tx.save(target)
+		for _, v := range voters {
+			s.addVote(tx, target, v, id)
+			e.MovedVotes = append(e.MovedVotes, Vote{SessionID: target.SessionID, QuestionID: into, VoterID: v, Via: id})
+		}
+		q.MergedInto = into
+		s.setStatus(tx, q, StatusMerged)
+		return *q, nil
+	})
+}
+
+// Edit corrects a question's text; the original stays in the log.
+// ENOTFOUND, EINVALID.
+func (s *Service) Edit(ctx context.Context, id int, text string) (Question, error) {
+	clean, err := ValidateQuestionText(text)
+	if err != nil {
+		return Question{}, err
+	}
+	return s.moderate(ctx, ActionEdit, id, func(tx *txn, _ *LogEntry) (Question, error) {
+		q, err := s.question(id)
+		if err != nil {
+			return Question{}, err
+		}
+		s.setText(tx, q, clean)
+		return *q, nil
+	})
+}
+
+func (s *Service) setText(tx *txn, q *Question, text string) {
+	tx.save(q)
+	q.Text = text
+	if s.Matcher != nil && matchable(q.Status) {
+		s.Matcher.Remove(q.ID)
+		s.Matcher.Add(q.ID, q.Text)
+	}
+	tx.put(q, EventUpdated)
+}
+
+// Ban keeps login from asking, voting and reporting, and rejects the open
+// questions of that user. EINVALID for an empty login, ECONFLICT if already
+// banned.
+func (s *Service) Ban(ctx context.Context, login string) (Ban, error) {
+	login = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(login), "@"))
+	if login == "" || strings.ContainsAny(login, " \t/") {
+		return Ban{}, Errorf(EINVALID, ReasonInvalidRequest, "ban needs a chat login")
+	}
+	var ban Ban
+	_, err := s.moderate(ctx, ActionBan, 0, func(tx *txn, e *LogEntry) (Question, error) {
+		if _, ok := s.bans[login]; ok {
+			return Question{}, Errorf(ECONFLICT, ReasonBanned, "%s is already banned", login).With("login", login)
+		}
+		ban = Ban{Channel: s.Channel, Login: login, By: ActorFromContext(ctx).Name(), Created: s.Now()}
+		s.bans[login] = ban
+		e.Ban = &ban
+		tx.changes = append(tx.changes, Change{Kind: PutBan, Ban: ban})
+		tx.events = append(tx.events, Event{Type: EventBanned, Ban: &ban})
+		for _, q := range s.questions {
+			if q.AuthorLogin == login && q.Status.Open() {
+				s.setStatus(tx, q, StatusRejected)
+			}
+		}
+		return Question{}, nil
+	})
+	return ban, err
+}
+
+// Undo reverses the last moderator action not yet undone: statuses and
+// texts go back, votes a merge moved go back, a ban is lifted. ECONFLICT
+// (ReasonNothingToUndo) when there is nothing to undo.
+func (s *Service) Undo(ctx context.Context) (LogEntry, error) {
+	var undone LogEntry
+	_, err := s.moderate(ctx, ActionUndo, 0, func(tx *txn, e *LogEntry) (Question, error) {
+		i := len(s.log) - 1
+		for ; i >= 0; i-- {
+			if !s.log[i].Undone && s.log[i].Action != ActionUndo {
+				break
+			}
+		}
+		if i < 0 {
+			return Question{}, Errorf(ECONFLICT, ReasonNothingToUndo, "nothing to undo")
+		}
+		last := &s.log[i]
+		for _, v := range last.MovedVotes {
+			if via, ok := s.votes[voteKey{v.QuestionID, v.VoterID}]; ok && via == v.Via {
+				target := s.questions[v.QuestionID-1]
+				tx.save(target)
+				s.removeVote(tx, target, v.VoterID)
+			}
+		}
+		// Questions leave the air before one goes back on it, so that the
+		// on-air slot is free when it is restored.
+		before := slices.Clone(last.Before)
+		slices.SortStableFunc(before, func(a, b Question) int {
+			return boolInt(a.Status == StatusOnAir) - boolInt(b.Status == StatusOnAir)
+		})
+		for _, b := range before {
+			q := s.questions[b.ID-1]
+			if q.Text != b.Text {
+				s.setText(tx, q, b.Text)
+			}
+			merged := q.MergedInto != b.MergedInto
+			if merged {
+				tx.save(q)
+				q.MergedInto = b.MergedInto
+			}
+			if q.Status != b.Status {
+				s.setStatus(tx, q, b.Status)
+			} else if merged {
+				tx.put(q, EventUpdated)
+			}
+		}
+		if last.Ban != nil {
+			delete(s.bans, last.Ban.Login)
+			b := *last.Ban
+			tx.changes = append(tx.changes, Change{Kind: DeleteBan, Ban: b})
+			tx.events = append(tx.events, Event{Type: EventUnbanned, Ban: &b})
+		}
+		last.Undone = true
+		tx.changes = append(tx.changes, Change{Kind: PutLog, Log: *last})
+		e.UndoOf = last.ID
+		e.QuestionID = last.QuestionID
+		undone = *last
+		return Question{}, nil
+	})
+	return undone, err
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

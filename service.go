@@ -1,0 +1,717 @@
+package tribune
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults of the Service's rules.
+const (
+	DefaultReportThreshold = 3
+	DefaultRateInterval    = 30 * time.Second
+	DefaultSessionCap      = 5
+	DefaultMaxBatch        = 512
+)
+
+// Matcher finds near-duplicates among open questions. The Service holds its
+// own lock while it calls a Matcher, so implementations need no locking, but
+// they run on the write path and must be fast.
+type Matcher interface {
+	Add(id int, text string)
+	Remove(id int)
+	// Match returns the id of a question that text repeats.
+	Match(text string) (id int, ok bool)
+}
+
+// WordFilter finds banned words in a text.
+type WordFilter interface {
+	// Find returns the first banned word of text.
+	Find(text string) (word string, found bool)
+}
+
+// Service applies every command. It is the only place that changes state:
+// it validates against the state it keeps in memory, persists through the
+// Store, and publishes Events only after the Store has committed.
+//
+// Commands are queued to one writer goroutine that applies as many as are
+// waiting and commits them in one transaction (group commit), so a storm of
+// votes costs one transaction per batch, not one per vote. A command returns
+// only after its batch is durable. Reads take a read lock and never see a
+// change that is not yet committed.
+type Service struct {
+	Store   Store
+	Channel string
+	// SessionTitle starts a new session with that title unless the open
+	// session already has it; empty continues the open session.
+	SessionTitle    string
+	Premoderate     bool
+	ReportThreshold int
+	RateInterval    time.Duration // minimum time between two questions of one viewer
+	SessionCap      int           // questions per viewer per session
+	MaxBatch        int           // commands per transaction at most
+	Matcher         Matcher       // optional: near-duplicate detection
+	Words           WordFilter    // optional: banned words
+	Now             func() time.Time
+	Logger          *slog.Logger
+
+	hub  *Hub
+	cmds chan *command
+	quit chan struct{}
+	done chan struct{}
+
+	mu        sync.RWMutex // guards everything below; the writer holds it through each commit
+	session   Session
+	questions []*Question // questions[id-1]
+	votes     map[voteKey]int
+	reports   map[voteKey]struct{}
+	bans      map[string]Ban
+	log       []LogEntry
+	lastAsk   map[string]time.Time
+	asked     map[string]int
+	onAir     int
+	health    map[string]string
+}
+
+type voteKey struct {
+	q     int
+	voter string
+}
+
+// NewService returns a Service with the design's defaults.
+func NewService(store Store, channel string) *Service {
+	return &Service{
+		Store:           store,
+		Channel:         strings.ToLower(strings.TrimPrefix(channel, "#")),
+		Premoderate:     true,
+		ReportThreshold: DefaultReportThreshold,
+		RateInterval:    DefaultRateInterval,
+		SessionCap:      DefaultSessionCap,
+		MaxBatch:        DefaultMaxBatch,
+		Now:             time.Now,
+		Logger:          slog.Default(),
+		hub:             NewHub(),
+		health:          map[string]string{},
+	}
+}
+
+// Open starts or continues the channel's session, loads it, and starts the
+// writer.
+func (s *Service) Open(ctx context.Context) error {
+	if s.Channel == "" {
+		return Errorf(EINVALID, ReasonInvalidRequest, "channel is required")
+	}
+	sess, err := s.Store.OpenSession(ctx, s.Channel, s.SessionTitle, s.Now())
+	if err != nil {
+		return fmt.Errorf("open session of %s: %w", s.Channel, err)
+	}
+	if err := s.load(ctx, sess.ID); err != nil {
+		return err
+	}
+	s.cmds = make(chan *command, 4*s.MaxBatch)
+	s.quit = make(chan struct{})
+	s.done = make(chan struct{})
+	go s.run()
+	return nil
+}
+
+// load replaces the in-memory state with the stored one. The caller holds
+// s.mu or owns s exclusively.
+func (s *Service) load(ctx context.Context, id int64) error {
+	st, err := s.Store.LoadSession(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load session %d: %w", id, err)
+	}
+	bans, err := s.Store.Bans(ctx, s.Channel)
+	if err != nil {
+		return fmt.Errorf("load bans of %s: %w", s.Channel, err)
+	}
+	s.bans = make(map[string]Ban, len(bans))
+	for _, b := range bans {
+		s.bans[b.Login] = b
+	}
+	s.session = st.Session
+	s.questions = make([]*Question, 0, len(st.Questions))
+	s.votes = make(map[voteKey]int, len(st.Votes))
+	s.reports = make(map[voteKey]struct{}, len(st.Reports))
+	s.asked = map[string]int{}
+	if s.lastAsk == nil {
+		s.lastAsk = map[string]time.Time{}
+	}
+	s.onAir = 0
+	for i := range st.Questions {
+		q := st.Questions[i]
+		if q.ID != len(s.questions)+1 {
+			return fmt.Errorf("load session %d: question %d out of sequence", id, q.ID)
+		}
+		s.questions = append(s.questions, &q)
+		s.asked[q.AuthorID]++
+		if q.Status == StatusOnAir {
+			s.onAir = q.ID
+		}
+		if q.Created.After(s.lastAsk[q.AuthorID]) {
+			s.lastAsk[q.AuthorID] = q.Created
+		}
+	}
+	for _, v := range st.Votes {
+		s.votes[voteKey{v.QuestionID, v.VoterID}] = v.Via
+	}
+	for _, r := range st.Reports {
+		s.reports[voteKey{r.QuestionID, r.ReporterID}] = struct{}{}
+	}
+	s.log = st.Log
+	if s.Matcher != nil {
+		for _, q := range s.questions {
+			s.Matcher.Remove(q.ID)
+			if matchable(q.Status) {
+				s.Matcher.Add(q.ID, q.Text)
+			}
+		}
+	}
+	return nil
+}
+
+// matchable reports whether new questions are compared with a question of
+// this status: hidden ones are excluded so that a reported question cannot
+// swallow new ones.
+func matchable(st Status) bool {
+	return st == StatusPending || st == StatusApproved || st == StatusOnAir
+}
+
+// Close stops the writer after the queued commands are applied.
+func (s *Service) Close() error {
+	if s.quit == nil {
+		return nil
+	}
+	select {
+	case <-s.quit:
+	default:
+		close(s.quit)
+	}
+	<-s.done
+	return nil
+}
+
+// Subscribe returns a subscription to every event, with the default buffer.
+func (s *Service) Subscribe() *Subscription { return s.hub.Subscribe(DefaultSubscriptionBuffer) }
+
+// Hub returns the service's event hub.
+func (s *Service) Hub() *Hub { return s.hub }
+
+// command is one queued state change. fn runs on the writer goroutine with
+// s.mu held; it must validate fully before it changes anything, so that a
+// refused command leaves no trace.
+type command struct {
+	fn    func(tx *txn) (Question, error)
+	q     Question
+	err   error
+	ready chan struct{}
+}
+
+// txn collects the durable changes and the events of one batch.
+type txn struct {
+	s       *Service
+	changes []Change
+	events  []Event
+	// track, when not nil, keeps the state of each question before a
+	// moderator's command first changed it: the "before" of its log entry.
+	track map[int]Question
+}
+
+// save remembers q as it is, before a change, when the command is tracked.
+func (tx *txn) save(q *Question) {
+	if tx.track == nil {
+		return
+	}
+	if _, ok := tx.track[q.ID]; !ok {
+		tx.track[q.ID] = *q
+	}
+}
+
+func (tx *txn) put(q *Question, ev EventType) {
+	tx.changes = append(tx.changes, Change{Kind: PutQuestion, Question: *q})
+	c := *q
+	tx.events = append(tx.events, Event{Type: ev, Question: &c})
+}
+
+// do queues fn and waits until its batch is committed.
+func (s *Service) do(ctx context.Context, fn func(tx *txn) (Question, error)) (Question, error) {
+	if s.cmds == nil {
+		return Question{}, Errorf(EUNAVAILABLE, ReasonStorage, "service is not open")
+	}
+	c := &command{fn: fn, ready: make(chan struct{})}
+	select {
+	case s.cmds <- c:
+	case <-s.quit:
+		return Question{}, Errorf(EUNAVAILABLE, ReasonStorage, "service is shutting down")
+	case <-ctx.Done():
+		return Question{}, ctx.Err()
+	}
+	select {
+	case <-c.ready:
+		return c.q, c.err
+	case <-ctx.Done():
+		// The command may still commit; it was not acknowledged, which is
+		// what matters to the caller.
+		return Question{}, ctx.Err()
+	}
+}
+
+func (s *Service) run() {
+	defer close(s.done)
+	batch := make([]*command, 0, s.MaxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case c := <-s.cmds:
+			batch = append(batch, c)
+		case <-s.quit:
+			// Finish what was queued before the quit.
+			for {
+				select {
+				case c := <-s.cmds:
+					s.commit([]*command{c})
+				default:
+					return
+				}
+			}
+		}
+	fill:
+		for len(batch) < s.MaxBatch {
+			select {
+			case c := <-s.cmds:
+				batch = append(batch, c)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit applies a batch, makes it durable, then wakes its callers and
+// publishes its events.
+func (s *Service) commit(batch []*command) {
+	tx := &txn{s: s}
+	s.mu.Lock()
+	for _, c := range batch {
+		nc, ne := len(tx.changes), len(tx.events)
+		before := s.onAir
+		c.q, c.err = c.fn(tx)
+		if c.err != nil {
+			tx.changes, tx.events = tx.changes[:nc], tx.events[:ne]
+			continue
+		}
+		s.onAirEvents(tx, before, ne)
+	}
+	var err error
+	if len(tx.changes) > 0 {
+		err = s.Store.Apply(context.Background(), tx.changes)
+	}
+	if err != nil {
+		s.Logger.Error("store refused a batch; nothing in it is acknowledged", "commands", len(batch), "err", err)
+		if lerr := s.load(context.Background(), s.session.ID); lerr != nil {
+			s.Logger.Error("reload after a failed commit", "err", lerr)
+		}
+	}
+	s.mu.Unlock()
+	if err == nil {
+		s.hub.Publish(tx.events...)
+	}
+	for _, c := range batch {
+		if err != nil && c.err == nil {
+			c.q, c.err = Question{}, &Error{Code: EUNAVAILABLE, Reason: ReasonStorage,
+				Message: "storage refused the change; nothing was saved", Err: err}
+		}
+		close(c.ready)
+	}
+}
+
+// onAirEvents adds onair/offair events for the command whose events start
+// at index from: when the on-air question changed, or was itself changed.
+func (s *Service) onAirEvents(tx *txn, before, from int) {
+	if s.onAir != before {
+		if s.onAir == 0 {
+			tx.events = append(tx.events, Event{Type: EventOffAir})
+			return
+		}
+	} else if s.onAir == 0 {
+		return
+	} else {
+		touched := false
+		for _, e := range tx.events[from:] {
+			if e.Question != nil && e.Question.ID == s.onAir {
+				touched = true
+			}
+		}
+		if !touched {
+			return
+		}
+	}
+	q := *s.questions[s.onAir-1]
+	tx.events = append(tx.events, Event{Type: EventOnAir, Question: &q})
+}
+
+func (s *Service) question(id int) (*Question, error) {
+	if id < 1 || id > len(s.questions) {
+		return nil, Errorf(ENOTFOUND, ReasonUnknown, "no question #%d", id).With("id", id)
+	}
+	return s.questions[id-1], nil
+}
+
+func (s *Service) banned(a Actor) bool {
+	_, ok := s.bans[strings.ToLower(a.Login)]
+	return ok && !a.Privileged()
+}
+
+// AskResult tells what became of a submitted question.
+type AskResult struct {
+	Question Question
+	// Duplicate is true when the text repeated an open question: the
+	// asker's vote was added to it (Voted) instead of a new question.
+	Duplicate bool
+	Voted     bool
+}
+
+// Ask submits a question from a viewer. A near-duplicate of an open question
+// becomes a vote on it. Refusals: EINVALID (ReasonEmpty, ReasonTooLong,
+// ReasonBannedWord), EFORBIDDEN (ReasonBanned), ERATELIMIT (ReasonTooFast
+// with "wait" seconds, ReasonSessionCap with "max").
+func (s *Service) Ask(ctx context.Context, a Actor, text string) (AskResult, error) {
+	clean, err := ValidateQuestionText(text)
+	if err != nil {
+		return AskResult{}, err
+	}
+	if a.UserID == "" {
+		return AskResult{}, Errorf(EINVALID, ReasonInvalidRequest, "a question needs its author's user id")
+	}
+	if s.Words != nil {
+		if w, found := s.Words.Find(clean); found {
+			return AskResult{}, Errorf(EINVALID, ReasonBannedWord, "question contains a banned word").With("word", w)
+		}
+	}
+	var res AskResult
+	q, err := s.do(ctx, func(tx *txn) (Question, error) {
+		if s.banned(a) {
+			return Question{}, Errorf(EFORBIDDEN, ReasonBanned, "%s is banned", a.Name())
+		}
+		if s.Matcher != nil {
+			if id, ok := s.Matcher.Match(clean); ok && id >= 1 && id <= len(s.questions) {
+				dup := s.questions[id-1]
+				res.Duplicate = true
+				k := voteKey{dup.ID, a.UserID}
+				if _, voted := s.votes[k]; !voted {
+					s.addVote(tx, dup, a.UserID, 0)
+					res.Voted = true
+				}
+				return *dup, nil
+			}
+		}
+		now := s.Now()
+		if !a.Privileged() {
+			if s.SessionCap > 0 && s.asked[a.UserID] >= s.SessionCap {
+				return Question{}, Errorf(ERATELIMIT, ReasonSessionCap, "%s has asked %d questions, the most allowed in a session", a.Name(), s.SessionCap).With("max", s.SessionCap)
+			}
+			if last, ok := s.lastAsk[a.UserID]; ok && s.RateInterval > 0 && now.Sub(last) < s.RateInterval {
+				wait := int((s.RateInterval - now.Sub(last) + time.Second - 1) / time.Second)
+				return Question{}, Errorf(ERATELIMIT, ReasonTooFast, "%s must wait %d s before asking again", a.Name(), wait).With("wait", wait)
+			}
+		}
+		status := StatusApproved
+		if !a.Privileged() && (s.Premoderate || a.FirstMessage) {
+			status = StatusPending
+		}
+		q := &Question{
+			ID: len(s.questions) + 1, SessionID: s.session.ID, Text: clean,
+			Author: a.Name(), AuthorLogin: strings.ToLower(a.Login), AuthorID: a.UserID,
+			Source: cmp.Or(a.Source, SourceTwitch), Created: now, Status: status, Votes: 1,
+		}
+		s.questions = append(s.questions, q)
+		s.asked[a.UserID]++
+		s.lastAsk[a.UserID] = now
+		s.votes[voteKey{q.ID, a.UserID}] = 0
+		tx.put(q, EventCreated)
+		tx.changes = append(tx.changes, Change{Kind: PutVote, Vote: Vote{SessionID: q.SessionID, QuestionID: q.ID, VoterID: a.UserID, Created: now}})
+		if s.Matcher != nil {
+			s.Matcher.Add(q.ID, q.Text)
+		}
+		return *q, nil
+	})
+	if err != nil {
+		return AskResult{}, err
+	}
+	res.Question = q
+	return res, nil
+}
+
+// addVote records a vote and the question's new count. via is the question
+// a merge moved the vote from, or 0.
+func (s *Service) addVote(tx *txn, q *Question, voter string, via int) {
+	s.votes[voteKey{q.ID, voter}] = via
+	q.Votes++
+	tx.changes = append(tx.changes, Change{Kind: PutVote, Vote: Vote{SessionID: q.SessionID, QuestionID: q.ID, VoterID: voter, Via: via, Created: s.Now()}})
+	tx.put(q, EventVoted)
+}
+
+func (s *Service) removeVote(tx *txn, q *Question, voter string) {
+	delete(s.votes, voteKey{q.ID, voter})
+	q.Votes--
+	tx.changes = append(tx.changes, Change{Kind: DeleteVote, Vote: Vote{SessionID: q.SessionID, QuestionID: q.ID, VoterID: voter}})
+	tx.put(q, EventVoted)
+}
+
+// visible returns the question a viewer means by id: merged questions lead
+// to the question they were merged into. ENOTFOUND for unknown numbers and
+// questions viewers cannot see.
+func (s *Service) visible(id int) (*Question, error) {
+	q, err := s.question(id)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; q.Status == StatusMerged && q.MergedInto != 0 && i < 8; i++ {
+		if q, err = s.question(q.MergedInto); err != nil {
+			return nil, err
+		}
+	}
+	if !q.Status.Visible() {
+		return nil, Errorf(ENOTFOUND, ReasonNotVisible, "question #%d is not open for votes", id).With("id", id)
+	}
+	return q, nil
+}
+
+// Vote adds a viewer's vote. Refusals: ENOTFOUND (ReasonUnknown,
+// ReasonNotVisible), ECONFLICT (ReasonAlreadyVoted), EFORBIDDEN (ReasonBanned).
+func (s *Service) Vote(ctx context.Context, a Actor, id int) (Question, error) {
+	if a.UserID == "" {
+		return Question{}, Errorf(EINVALID, ReasonInvalidRequest, "a vote needs the voter's user id")
+	}
+	return s.do(ctx, func(tx *txn) (Question, error) {
+		if s.banned(a) {
+			return Question{}, Errorf(EFORBIDDEN, ReasonBanned, "%s is banned", a.Name())
+		}
+		q, err := s.visible(id)
+		if err != nil {
+			return Question{}, err
+		}
+		if _, ok := s.votes[voteKey{q.ID, a.UserID}]; ok {
+			return Question{}, Errorf(ECONFLICT, ReasonAlreadyVoted, "%s already voted for #%d", a.Name(), q.ID).With("id", q.ID)
+		}
+		s.addVote(tx, q, a.UserID, 0)
+		return *q, nil
+	})
+}
+
+// Unvote withdraws a viewer's vote. Refusals: ENOTFOUND, ECONFLICT
+// (ReasonNotVoted).
+func (s *Service) Unvote(ctx context.Context, a Actor, id int) (Question, error) {
+	if a.UserID == "" {
+		return Question{}, Errorf(EINVALID, ReasonInvalidRequest, "a vote needs the voter's user id")
+	}
+	return s.do(ctx, func(tx *txn) (Question, error) {
+		q, err := s.visible(id)
+		if err != nil {
+			return Question{}, err
+		}
+		if _, ok := s.votes[voteKey{q.ID, a.UserID}]; !ok {
+			return Question{}, Errorf(ECONFLICT, ReasonNotVoted, "%s has no vote on #%d", a.Name(), q.ID).With("id", q.ID)
+		}
+		s.removeVote(tx, q, a.UserID)
+		return *q, nil
+	})
+}
+
+// Withdraw lets an author take back an open question. Refusals: ENOTFOUND,
+// EFORBIDDEN (ReasonNotAuthor), ECONFLICT (ReasonBadTransition).
+func (s *Service) Withdraw(ctx context.Context, a Actor, id int) (Question, error) {
+	return s.do(ctx, func(tx *txn) (Question, error) {
+		q, err := s.question(id)
+		if err != nil {
+			return Question{}, err
+		}
+		if q.AuthorID != a.UserID || a.UserID == "" {
+			return Question{}, Errorf(EFORBIDDEN, ReasonNotAuthor, "only its author can withdraw #%d", id).With("id", id)
+		}
+		if !q.Status.Open() {
+			return Question{}, Errorf(ECONFLICT, ReasonBadTransition, "#%d is %s and cannot be withdrawn", id, q.Status).With("id", id).With("status", string(q.Status))
+		}
+		s.setStatus(tx, q, StatusWithdrawn)
+		return *q, nil
+	})
+}
+
+// Report flags a question as abusive. At ReportThreshold distinct reporters
+// it is hidden until a moderator decides. Refusals: ENOTFOUND, ECONFLICT
+// (ReasonAlreadyReport), EFORBIDDEN (ReasonBanned).
+func (s *Service) Report(ctx context.Context, a Actor, id int) (Question, error) {
+	if a.UserID == "" {
+		return Question{}, Errorf(EINVALID, ReasonInvalidRequest, "a report needs the reporter's user id")
+	}
+	return s.do(ctx, func(tx *txn) (Question, error) {
+		if s.banned(a) {
+			return Question{}, Errorf(EFORBIDDEN, ReasonBanned, "%s is banned", a.Name())
+		}
+		q, err := s.visible(id)
+		if err != nil {
+			return Question{}, err
+		}
+		k := voteKey{q.ID, a.UserID}
+		if _, ok := s.reports[k]; ok {
+			return Question{}, Errorf(ECONFLICT, ReasonAlreadyReport, "%s already reported #%d", a.Name(), q.ID).With("id", q.ID)
+		}
+		s.reports[k] = struct{}{}
+		q.Reports++
+		tx.changes = append(tx.changes, Change{Kind: PutReport, Report: Report{SessionID: q.SessionID, QuestionID: q.ID, ReporterID: a.UserID, Created: s.Now()}})
+		if s.ReportThreshold > 0 && q.Reports >= s.ReportThreshold {
+			s.setStatus(tx, q, StatusHidden)
+		} else {
+			tx.put(q, EventUpdated)
+		}
+		return *q, nil
+	})
+}
+
+// setStatus moves q to st, keeping the on-air slot and the matcher in step.
+func (s *Service) setStatus(tx *txn, q *Question, st Status) {
+	tx.save(q)
+	if st == StatusOnAir && s.onAir != 0 && s.onAir != q.ID {
+		// At most one question is on air: the one showing steps down.
+		s.setStatus(tx, s.questions[s.onAir-1], StatusApproved)
+	}
+	if q.Status == StatusOnAir && st != StatusOnAir && s.onAir == q.ID {
+		s.onAir = 0
+	}
+	if st == StatusOnAir {
+		s.onAir = q.ID
+	}
+	if s.Matcher != nil && matchable(q.Status) != matchable(st) {
+		if matchable(st) {
+			s.Matcher.Add(q.ID, q.Text)
+		} else {
+			s.Matcher.Remove(q.ID)
+		}
+	}
+	q.Status = st
+	tx.put(q, EventUpdated)
+}
+
+// Get returns question id of the current session. ENOTFOUND if unknown.
+func (s *Service) Get(id int) (Question, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	q, err := s.question(id)
+	if err != nil {
+		return Question{}, err
+	}
+	return *q, nil
+}
+
+// Session returns the current session.
+func (s *Service) Session() Session {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.session
+}
+
+// Questions returns the questions of the current session with status st, or
+// all of them when st is empty, in id order.
+func (s *Service) Questions(st Status) []Question {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Question, 0, len(s.questions))
+	for _, q := range s.questions {
+		if st == "" || q.Status == st {
+			out = append(out, *q)
+		}
+	}
+	return out
+}
+
+// OnAir returns the question on air, if any.
+func (s *Service) OnAir() (Question, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.onAir == 0 {
+		return Question{}, false
+	}
+	return *s.questions[s.onAir-1], true
+}
+
+// Top returns the n most-voted visible questions, most votes first, older
+// first among equals.
+func (s *Service) Top(n int) []Question {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var top []Question
+	for _, q := range s.questions {
+		if q.Status.Visible() {
+			top = append(top, *q)
+		}
+	}
+	slices.SortStableFunc(top, func(a, b Question) int { return cmp.Compare(b.Votes, a.Votes) })
+	if len(top) > n {
+		top = top[:n]
+	}
+	return top
+}
+
+// Counts returns how many questions of the current session have each status.
+func (s *Service) Counts() map[Status]int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c := map[Status]int{}
+	for _, q := range s.questions {
+		c[q.Status]++
+	}
+	return c
+}
+
+// Banned reports whether login is banned in the channel.
+func (s *Service) Banned(login string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.bans[strings.ToLower(login)]
+	return ok
+}
+
+// Log returns the moderation log of the current session, oldest first.
+func (s *Service) Log() []LogEntry {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.log)
+}
+
+// Health components.
+const (
+	HealthChat    = "chat"
+	HealthOverlay = "overlay"
+)
+
+// SetHealth records the state of a component (chat: "connected",
+// "reconnecting", …; overlay: the number of clients) for consoles, and
+// publishes it when it changed. It is presence, not meeting state: it is
+// not stored.
+func (s *Service) SetHealth(component, state string) {
+	s.mu.Lock()
+	changed := s.health[component] != state
+	s.health[component] = state
+	s.mu.Unlock()
+	if changed {
+		s.hub.Publish(Event{Type: EventHealth, Health: map[string]string{component: state}})
+	}
+}
+
+// Health returns the last state of every component.
+func (s *Service) Health() map[string]string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[string]string, len(s.health))
+	for k, v := range s.health {
+		out[k] = v
+	}
+	return out
+}
