@@ -236,6 +236,7 @@ func (s *Service) Merge(ctx context.Context, id, into int) (Question, error) {
 			s.addVote(tx, target, v, id)
 			e.MovedVotes = append(e.MovedVotes, Vote{SessionID: target.SessionID, QuestionID: into, VoterID: v, Via: id})
 		}
+		tx.save(q)
 		q.MergedInto = into
 		s.setStatus(tx, q, StatusMerged)
 		return *q, nil

@@ -140,9 +140,7 @@ func (s *Service) load(ctx context.Context, id int64) error {
 	s.votes = make(map[voteKey]int, len(st.Votes))
 	s.reports = make(map[voteKey]struct{}, len(st.Reports))
 	s.asked = map[string]int{}
-	if s.lastAsk == nil {
-		s.lastAsk = map[string]time.Time{}
-	}
+	s.lastAsk = map[string]time.Time{}
 	s.onAir = 0
 	for i := range st.Questions {
 		q := st.Questions[i]
