@@ -642,19 +642,34 @@ func (s *Service) OnAir() (Question, bool) {
 // Top returns the n most-voted visible questions, most votes first, older
 // first among equals.
 func (s *Service) Top(n int) []Question {
+	if n <= 0 {
+		return nil
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var top []Question
+	// A bounded insertion keeps this O(questions × n): the overlay asks
+	// for the top five of a queue that may hold 100 000 questions.
+	top := make([]*Question, 0, n+1)
 	for _, q := range s.questions {
-		if q.Status.Visible() {
-			top = append(top, *q)
+		if !q.Status.Visible() || (len(top) == n && q.Votes <= top[n-1].Votes) {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(top, q.Votes, func(t *Question, votes int) int {
+			if t.Votes >= votes {
+				return -1 // equal votes: the older question stays ahead
+			}
+			return 1
+		})
+		top = slices.Insert(top, i, q)
+		if len(top) > n {
+			top = top[:n]
 		}
 	}
-	slices.SortStableFunc(top, func(a, b Question) int { return cmp.Compare(b.Votes, a.Votes) })
-	if len(top) > n {
-		top = top[:n]
+	out := make([]Question, len(top))
+	for i, q := range top {
+		out[i] = *q
 	}
-	return top
+	return out
 }
 
 // Counts returns how many questions of the current session have each status.

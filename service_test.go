@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -766,5 +767,42 @@ func TestCleanText(t *testing.T) {
 		if got := tribune.CleanText(tt.in); got != tt.want {
 			t.Errorf("CleanText(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestTop(t *testing.T) {
+	f := newFixture(t, openModeration)
+	// votes[i] extra votes for question i+1; #3 is rejected, #6 pending.
+	extra := []int{2, 5, 9, 5, 0, 7, 1}
+	for i := range extra {
+		a := viewer(i + 1)
+		if i == 5 {
+			a.FirstMessage = true // held pending
+		}
+		f.ask(t, a, "distinct question "+itoa(i+1))
+	}
+	for i, n := range extra {
+		if i == 5 {
+			continue
+		}
+		for v := range n {
+			mustOK(t, func() error { _, err := f.svc.Vote(ctx, viewer(100+v), i+1); return err })
+		}
+	}
+	mustOK(t, func() error { _, err := f.svc.Reject(ctx, 3); return err })
+	mustOK(t, func() error { _, err := f.svc.Show(ctx, 7); return err })
+	var got []int
+	for _, q := range f.svc.Top(4) {
+		got = append(got, q.ID)
+	}
+	// #2 and #4 tie at 6 votes: the older first.
+	if want := []int{2, 4, 1, 7}; !slices.Equal(got, want) {
+		t.Errorf("Top(4) = %v, want %v", got, want)
+	}
+	if n := len(f.svc.Top(50)); n != 5 {
+		t.Errorf("len(Top(50))=%d, want the 5 visible questions", n)
+	}
+	if top := f.svc.Top(0); len(top) != 0 {
+		t.Errorf("Top(0) = %v", top)
 	}
 }
