@@ -1,0 +1,172 @@
+package store
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	tribune "github.com/tribune-live/tribune"
+)
+
+// timeFormat is how times are stored: UTC, nanoseconds, fixed width, so
+// that they round-trip exactly and compare correctly as text. It is valid
+// RFC 3339.
+const timeFormat = "2006-01-02T15:04:05.000000000Z07:00"
+
+// formatTime returns t as stored. Times come back in UTC: the instant is
+// kept, the location and the monotonic clock reading are not.
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("parse time %q: %w", s, err)
+	}
+	return t.UTC(), nil
+}
+
+// nullTime returns nil (NULL) for the zero time.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return formatTime(t)
+}
+
+// nullInt returns nil (NULL) for 0: "no question".
+func nullInt[T int | int64](v T) any {
+	if v == 0 {
+		return nil
+	}
+	return int64(v)
+}
+
+// logData is the JSON of modlog.data. It has its own field names and types,
+// independent of the JSON of the root package's types, so that the file
+// format does not change when an API does.
+type logData struct {
+	Before     []questionJSON `json:"before,omitempty"`
+	After      []questionJSON `json:"after,omitempty"`
+	MovedVotes []voteJSON     `json:"moved_votes,omitempty"`
+	Ban        *banJSON       `json:"ban,omitempty"`
+	Undone     bool           `json:"undone,omitempty"`
+	UndoOf     int64          `json:"undo_of,omitempty"`
+}
+
+type questionJSON struct {
+	ID          int    `json:"id"`
+	SessionID   int64  `json:"session_id"`
+	Text        string `json:"text"`
+	Author      string `json:"author"`
+	AuthorLogin string `json:"login"`
+	AuthorID    string `json:"user_id"`
+	Source      string `json:"source"`
+	Created     string `json:"created"`
+	Status      string `json:"status"`
+	Votes       int    `json:"votes"`
+	Reports     int    `json:"reports"`
+	MergedInto  int    `json:"merged_into,omitempty"`
+}
+
+type voteJSON struct {
+	SessionID  int64  `json:"session_id"`
+	QuestionID int    `json:"question_id"`
+	VoterID    string `json:"voter_id"`
+	Via        int    `json:"via,omitempty"`
+	Created    string `json:"created"`
+}
+
+type banJSON struct {
+	Channel string `json:"channel"`
+	Login   string `json:"login"`
+	By      string `json:"by"`
+	Created string `json:"created"`
+}
+
+func encodeLogData(e tribune.LogEntry) ([]byte, error) {
+	d := logData{Undone: e.Undone, UndoOf: e.UndoOf}
+	for _, q := range e.Before {
+		d.Before = append(d.Before, toQuestionJSON(q))
+	}
+	for _, q := range e.After {
+		d.After = append(d.After, toQuestionJSON(q))
+	}
+	for _, v := range e.MovedVotes {
+		d.MovedVotes = append(d.MovedVotes, voteJSON{
+			SessionID: v.SessionID, QuestionID: v.QuestionID, VoterID: v.VoterID,
+			Via: v.Via, Created: formatTime(v.Created),
+		})
+	}
+	if b := e.Ban; b != nil {
+		d.Ban = &banJSON{Channel: b.Channel, Login: b.Login, By: b.By, Created: formatTime(b.Created)}
+	}
+	return json.Marshal(d)
+}
+
+// decodeLogData fills e's fields held in data.
+func decodeLogData(data []byte, e *tribune.LogEntry) error {
+	var d logData
+	if err := json.Unmarshal(data, &d); err != nil {
+		return fmt.Errorf("decode log data: %w", err)
+	}
+	e.Undone, e.UndoOf = d.Undone, d.UndoOf
+	var err error
+	if e.Before, err = fromQuestionsJSON(d.Before); err != nil {
+		return err
+	}
+	if e.After, err = fromQuestionsJSON(d.After); err != nil {
+		return err
+	}
+	for _, v := range d.MovedVotes {
+		t, err := parseTime(v.Created)
+		if err != nil {
+			return err
+		}
+		e.MovedVotes = append(e.MovedVotes, tribune.Vote{
+			SessionID: v.SessionID, QuestionID: v.QuestionID, VoterID: v.VoterID, Via: v.Via, Created: t,
+		})
+	}
+	if b := d.Ban; b != nil {
+		t, err := parseTime(b.Created)
+		if err != nil {
+			return err
+		}
+		e.Ban = &tribune.Ban{Channel: b.Channel, Login: b.Login, By: b.By, Created: t}
+	}
+	return nil
+}
+
+func toQuestionJSON(q tribune.Question) questionJSON {
+	return questionJSON{
+		ID: q.ID, SessionID: q.SessionID, Text: q.Text, Author: q.Author,
+		AuthorLogin: q.AuthorLogin, AuthorID: q.AuthorID, Source: q.Source,
+		Created: formatTime(q.Created), Status: string(q.Status),
+		Votes: q.Votes, Reports: q.Reports, MergedInto: q.MergedInto,
+	}
+}
+
+func fromQuestionsJSON(qs []questionJSON) ([]tribune.Question, error) {
+	var out []tribune.Question
+	for _, q := range qs {
+		t, err := parseTime(q.Created)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tribune.Question{
+			ID: q.ID, SessionID: q.SessionID, Text: q.Text, Author: q.Author,
+			AuthorLogin: q.AuthorLogin, AuthorID: q.AuthorID, Source: q.Source,
+			Created: t, Status: tribune.Status(q.Status),
+			Votes: q.Votes, Reports: q.Reports, MergedInto: q.MergedInto,
+		})
+	}
+	return out, nil
+}
+
+// nullIntValue returns the value of a nullable integer column, 0 for NULL.
+func nullIntValue(n sql.NullInt64) int64 {
+	if !n.Valid {
+		return 0
+	}
+	return n.Int64
+}
