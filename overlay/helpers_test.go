@@ -1,0 +1,226 @@
+package overlay_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/overlay"
+	"github.com/tribune-live/tribune/store"
+)
+
+const testToken = "test-token-0123456789"
+
+// quietLogger drops logs unless the test runs with -v, where they help.
+func quietLogger() *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(testWriter{}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+type testWriter struct{}
+
+func (testWriter) Write(p []byte) (int, error) { fmt.Print(string(p)); return len(p), nil }
+
+// OpenService opens a real Service on a real SQLite file at path, with
+// questions approved at once and no rate limits, closed at the test's end.
+func OpenService(tb testing.TB, path string) *tribune.Service {
+	tb.Helper()
+	svc, _ := OpenServiceDB(tb, path)
+	return svc
+}
+
+// OpenServiceDB is OpenService that also returns the store.
+func OpenServiceDB(tb testing.TB, path string) (*tribune.Service, *store.DB) {
+	tb.Helper()
+	db := store.NewDB(path)
+	if err := db.Open(); err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	svc := tribune.NewService(db, "overlaytest")
+	svc.Premoderate = false
+	svc.RateInterval = 0
+	svc.SessionCap = 0
+	svc.Logger = quietLogger()
+	if err := svc.Open(context.Background()); err != nil {
+		db.Close()
+		tb.Fatalf("open service: %v", err)
+	}
+	tb.Cleanup(func() {
+		svc.Close()
+		db.Close()
+	})
+	return svc, db
+}
+
+// MustOpenService opens a service on a new database in a temporary folder.
+func MustOpenService(tb testing.TB) *tribune.Service {
+	tb.Helper()
+	return OpenService(tb, filepath.Join(tb.TempDir(), "tribune.db"))
+}
+
+// StartServer serves svc on addr ("127.0.0.1:0" for any port) until the
+// test ends.
+func StartServer(tb testing.TB, svc *tribune.Service, addr string) *overlay.Server {
+	tb.Helper()
+	srv := overlay.NewServer(svc)
+	srv.Addr = addr
+	srv.Token = testToken
+	srv.Logger = quietLogger()
+	if err := srv.Open(); err != nil {
+		tb.Fatalf("open server: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			tb.Errorf("close server: %v", err)
+		}
+	})
+	return srv
+}
+
+// Ask puts a question in as viewer n and returns it.
+func Ask(tb testing.TB, svc *tribune.Service, n int, text string) tribune.Question {
+	tb.Helper()
+	a := tribune.Actor{Login: fmt.Sprintf("viewer%d", n), DisplayName: fmt.Sprintf("Viewer%d", n), UserID: fmt.Sprint(1000 + n)}
+	res, err := svc.Ask(context.Background(), a, text)
+	if err != nil {
+		tb.Fatalf("ask %q: %v", text, err)
+	}
+	return res.Question
+}
+
+// Vote adds the vote of viewer n to question id.
+func Vote(tb testing.TB, svc *tribune.Service, n, id int) {
+	tb.Helper()
+	a := tribune.Actor{Login: fmt.Sprintf("voter%d", n), UserID: fmt.Sprint(5000 + n)}
+	if _, err := svc.Vote(context.Background(), a, id); err != nil {
+		tb.Fatalf("vote for #%d: %v", id, err)
+	}
+}
+
+func get(tb testing.TB, svc *tribune.Service, id int) tribune.Question {
+	tb.Helper()
+	q, err := svc.Get(id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return q
+}
+
+func show(tb testing.TB, svc *tribune.Service, id int) tribune.Question {
+	tb.Helper()
+	q, err := svc.Show(context.Background(), id)
+	if err != nil {
+		tb.Fatalf("show #%d: %v", id, err)
+	}
+	return q
+}
+
+func hide(tb testing.TB, svc *tribune.Service) {
+	tb.Helper()
+	if _, err := svc.HideOverlay(context.Background()); err != nil {
+		tb.Fatalf("hide: %v", err)
+	}
+}
+
+// FeedMessage is a message of the overlay feed.
+type FeedMessage struct {
+	Type      string             `json:"type"`
+	Question  *tribune.Question  `json:"question"`
+	Questions []tribune.Question `json:"questions"`
+	Health    map[string]string  `json:"health"`
+}
+
+// DialWS connects a websocket client to path of srv, closed at the test's end.
+func DialWS(tb testing.TB, srv *overlay.Server, path string, h http.Header) *websocket.Conn {
+	tb.Helper()
+	u := "ws" + strings.TrimPrefix(srv.URL(), "http") + path
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, resp, err := websocket.DefaultDialer.DialContext(ctx, u, h)
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		tb.Fatalf("dial %s: %v (status %d)", path, err, status)
+	}
+	tb.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// ReadMessage reads the next message of a feed, failing after timeout.
+func ReadMessage(tb testing.TB, conn *websocket.Conn, timeout time.Duration) FeedMessage {
+	tb.Helper()
+	conn.SetReadDeadline(time.Now().Add(timeout))
+	_, data, err := conn.ReadMessage()
+	if err != nil {
+		tb.Fatalf("read feed: %v", err)
+	}
+	var m FeedMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		tb.Fatalf("feed message %q: %v", data, err)
+	}
+	return m
+}
+
+// ReadUntil reads messages until one of type typ arrives, and returns it.
+func ReadUntil(tb testing.TB, conn *websocket.Conn, typ string, timeout time.Duration) FeedMessage {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		m := ReadMessage(tb, conn, time.Until(deadline))
+		if m.Type == typ {
+			return m
+		}
+	}
+}
+
+// Eventually polls cond until it holds or timeout passes.
+func Eventually(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("after %v: %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// APIRequest sends an API request with token ("" for none) and returns the
+// status and the body.
+func APIRequest(tb testing.TB, srv *overlay.Server, method, path, token, body string) (int, []byte) {
+	tb.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, srv.URL()+path, rd)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatalf("%s %s: read body: %v", method, path, err)
+	}
+	return resp.StatusCode, b
+}

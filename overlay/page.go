@@ -1,0 +1,232 @@
+package overlay
+
+import (
+	"bytes"
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+//go:embed web
+var webFS embed.FS
+
+var (
+	pageTemplate = template.Must(template.ParseFS(webFS, "web/page.html"))
+	pageCSS      = mustRead("web/overlay.css")
+	pageJS       = mustRead("web/overlay.js")
+)
+
+func mustRead(name string) string {
+	b, err := webFS.ReadFile(name)
+	if err != nil {
+		panic("overlay: embedded " + name + ": " + err.Error())
+	}
+	return string(b)
+}
+
+// Page modes.
+const (
+	modeCard = "card" // the on-air question
+	modeTop  = "top"  // the leaderboard
+)
+
+// Bounds of the page options.
+const (
+	minScale = 0.5
+	maxScale = 3
+	defaultN = 5
+)
+
+// Themes, positions and fonts that pages accept. Anything else falls back
+// to the default: a page on air must render, whatever its URL says.
+var (
+	themes    = []string{"dark", "light", "accent"}
+	positions = []string{"bottom", "top", "center", "left", "right", "bottom-left", "bottom-right", "top-left", "top-right"}
+	// fonts maps the generic names to font stacks of fonts that are
+	// installed on the machine: pages load no font from anywhere.
+	fonts = map[string]string{
+		"sans":      `system-ui, "Segoe UI", Roboto, "Noto Sans", "Liberation Sans", "DejaVu Sans", Arial, sans-serif`,
+		"serif":     `Georgia, "Noto Serif", "Liberation Serif", "DejaVu Serif", "Times New Roman", serif`,
+		"mono":      `ui-monospace, "Cascadia Mono", Menlo, Consolas, "Liberation Mono", "DejaVu Sans Mono", monospace`,
+		"rounded":   `ui-rounded, "SF Pro Rounded", "Nunito", "Varela Round", system-ui, sans-serif`,
+		"condensed": `"Roboto Condensed", "Arial Narrow", "Liberation Sans Narrow", "DejaVu Sans Condensed", sans-serif-condensed, sans-serif`,
+	}
+	// fontName accepts the name of a locally installed font: letters,
+	// digits, spaces and hyphens only, so it is safe inside CSS quotes.
+	fontName = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} _-]{0,63}$`)
+	hexColor = regexp.MustCompile(`^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$`)
+)
+
+// defaultAccent is the accent colour of theme=accent without a valid accent.
+const defaultAccent = "#6d5dfc"
+
+// labels are the words a page shows, by language.
+type labels struct {
+	From     string // before the author's name
+	Vote     string // after the count 1
+	Votes    string // after other counts
+	TopTitle string // the leaderboard's heading
+	OnAir    string // marks the on-air question in the leaderboard
+}
+
+var languages = map[string]labels{
+	"en": {From: "Question from", Vote: "vote", Votes: "votes", TopTitle: "Top questions", OnAir: "On air"},
+	"fr": {From: "Question de", Vote: "vote", Votes: "votes", TopTitle: "Questions les plus votées", OnAir: "À l'antenne"},
+}
+
+// pageOptions are a page's options after validation. Every field holds a
+// value from an allow-list or one built from validated parts: nothing of
+// the raw query reaches the page.
+type pageOptions struct {
+	Mode     string
+	Theme    string
+	Accent   string // #rrggbb
+	OnAccent string // text colour readable on Accent
+	Position string
+	Font     string // a CSS font-family list
+	Scale    float64
+	Lang     string
+	Labels   labels
+	N        int // leaderboard length
+}
+
+// parseOptions reads a page's query. It refuses nothing: every bad or
+// missing value falls back to its default.
+func parseOptions(mode string, q url.Values) pageOptions {
+	o := pageOptions{
+		Mode:     mode,
+		Theme:    "dark",
+		Accent:   defaultAccent,
+		Position: "bottom",
+		Font:     fonts["sans"],
+		Scale:    1,
+		Lang:     "en",
+		N:        defaultN,
+	}
+	if mode == modeTop {
+		o.Position = "top-right"
+	}
+	if v := strings.ToLower(strings.TrimSpace(q.Get("theme"))); contains(themes, v) {
+		o.Theme = v
+	}
+	if m := hexColor.FindStringSubmatch(strings.TrimSpace(q.Get("accent"))); m != nil {
+		h := strings.ToLower(m[1])
+		if len(h) == 3 {
+			h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
+		}
+		o.Accent = "#" + h
+	}
+	o.OnAccent = readableOn(o.Accent)
+	if v := strings.ToLower(strings.TrimSpace(q.Get("position"))); contains(positions, v) {
+		o.Position = v
+	}
+	if v := strings.TrimSpace(q.Get("font")); v != "" {
+		if stack, ok := fonts[strings.ToLower(v)]; ok {
+			o.Font = stack
+		} else if fontName.MatchString(v) {
+			o.Font = `"` + v + `", ` + fonts["sans"]
+		}
+	}
+	if f, err := strconv.ParseFloat(strings.TrimSpace(q.Get("scale")), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+		o.Scale = math.Min(maxScale, math.Max(minScale, f))
+	}
+	lang := strings.ToLower(strings.TrimSpace(q.Get("lang")))
+	if i := strings.IndexAny(lang, "-_"); i >= 0 {
+		lang = lang[:i]
+	}
+	if _, ok := languages[lang]; ok {
+		o.Lang = lang
+	}
+	o.Labels = languages[o.Lang]
+	if n, err := strconv.Atoi(strings.TrimSpace(q.Get("n"))); err == nil {
+		o.N = min(maxTop, max(1, n))
+	}
+	return o
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// readableOn returns black or white, whichever reads better on the colour
+// hex (#rrggbb), by the WCAG relative luminance.
+func readableOn(hex string) string {
+	lin := func(s string) float64 {
+		v, _ := strconv.ParseUint(s, 16, 8)
+		c := float64(v) / 255
+		if c <= 0.03928 {
+			return c / 12.92
+		}
+		return math.Pow((c+0.055)/1.055, 2.4)
+	}
+	l := 0.2126*lin(hex[1:3]) + 0.7152*lin(hex[3:5]) + 0.0722*lin(hex[5:7])
+	// Contrast with white is 1.05/(l+0.05); with black (l+0.05)/0.05.
+	if 1.05/(l+0.05) >= (l+0.05)/0.05 {
+		return "#ffffff"
+	}
+	return "#111111"
+}
+
+// cssVars renders the options as CSS custom properties. It is built from
+// validated values only, so it is safe to mark as CSS.
+func (o pageOptions) cssVars() template.CSS {
+	return template.CSS(fmt.Sprintf(":root{--accent:%s;--on-accent:%s;--font:%s;--scale:%s;}",
+		o.Accent, o.OnAccent, o.Font, strconv.FormatFloat(o.Scale, 'f', -1, 64)))
+}
+
+// pageData is what page.html renders.
+type pageData struct {
+	pageOptions
+	Nonce string
+	Vars  template.CSS
+	CSS   template.CSS
+	JS    template.JS
+}
+
+func (s *Server) handleCardPage(w http.ResponseWriter, r *http.Request) {
+	s.servePage(w, r, modeCard)
+}
+
+func (s *Server) handleTopPage(w http.ResponseWriter, r *http.Request) {
+	s.servePage(w, r, modeTop)
+}
+
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request, mode string) {
+	var nonce [16]byte
+	rand.Read(nonce[:])
+	d := pageData{
+		pageOptions: parseOptions(mode, r.URL.Query()),
+		Nonce:       base64.StdEncoding.EncodeToString(nonce[:]),
+		CSS:         template.CSS(pageCSS),
+		JS:          template.JS(pageJS),
+	}
+	d.Vars = d.cssVars()
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, d); err != nil {
+		s.Logger.Error("render overlay page", "mode", mode, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	// Defence in depth: even if chat text were ever parsed as HTML, no
+	// script, image or stylesheet from it could load or run.
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+d.Nonce+"'; style-src 'nonce-"+d.Nonce+"'; connect-src 'self'; base-uri 'none'; form-action 'none'")
+	w.Write(buf.Bytes())
+}
