@@ -40,6 +40,7 @@ const (
 	ReasonStorage        = "storage"
 	ReasonInvalidStatus  = "invalid_status"
 	ReasonInvalidRequest = "invalid_request"
+	ReasonUnreachable    = "unreachable" // a remote console cannot reach the server
 )
 
 // Error is the error type of the domain: a code for adapters, a reason for

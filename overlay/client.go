@@ -137,7 +137,7 @@ func (c *Client) call(ctx context.Context, method, path string, body, out any) e
 }
 
 func (c *Client) unreachable(err error) *tribune.Error {
-	return &tribune.Error{Code: tribune.EUNAVAILABLE, Reason: "unreachable",
+	return &tribune.Error{Code: tribune.EUNAVAILABLE, Reason: tribune.ReasonUnreachable,
 		Message: fmt.Sprintf("cannot reach Tribune at %s", c.base), Err: err}
 }
 
