@@ -24,7 +24,7 @@ func CleanText(text string) string {
 		switch {
 		case r == utf8.RuneError && size <= 1:
 			continue
-		case invisible(r):
+		case Invisible(r):
 			continue
 		case unicode.IsSpace(r):
 			space = true
@@ -41,9 +41,9 @@ func CleanText(text string) string {
 	return b.String()
 }
 
-// invisible reports characters that chat clients add to messages without
+// Invisible reports characters that chat clients add to messages without
 // meaning: they would defeat duplicate detection and render as nothing.
-func invisible(r rune) bool {
+func Invisible(r rune) bool {
 	switch r {
 	case '\U000E0000', // Twitch clients' duplicate-message bypass (tag space)
 		'\u034F', // combining grapheme joiner, Chatterino's bypass

@@ -1,0 +1,281 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tribune "github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/bot"
+	"github.com/tribune-live/tribune/internal/twitchfake"
+	"github.com/tribune-live/tribune/store"
+)
+
+const (
+	channel   = "townhall"
+	botUser   = "tribunebot"
+	botToken  = "s3cret-t0ken-value"
+	waitLimit = 20 * time.Second
+)
+
+// clock is a fake time source for the Service's rate limits.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// syncBuffer is a log destination safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// env is a running bot: a fake Twitch server, a Service on a real SQLite
+// file, and a bot.Client connected to the server.
+type env struct {
+	srv    *twitchfake.Server
+	db     *store.DB
+	svc    *tribune.Service
+	client *bot.Client
+	clock  *clock
+	logs   *syncBuffer
+	health chan string // chat health states, in order
+	cancel context.CancelFunc
+	sent   atomic.Uint64 // command lines sent with say
+}
+
+type envOptions struct {
+	service   func(*tribune.Service)
+	client    func(*bot.Client)
+	moderator bool // the bot account is a moderator of the channel
+	anonymous bool
+	noWait    bool // do not wait for the join
+	server    func(*twitchfake.Server)
+}
+
+// newEnv starts a fake server, opens a Service and runs a bot client
+// against them; everything stops at the end of the test.
+func newEnv(t testing.TB, o envOptions) *env {
+	t.Helper()
+	srv, err := twitchfake.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetModerator(o.moderator)
+	if o.server != nil {
+		o.server(srv)
+	}
+	db := store.NewDB(filepath.Join(t.TempDir(), "t.db"))
+	if err := db.Open(); err != nil {
+		srv.Close()
+		t.Fatalf("Open: %v", err)
+	}
+	e := &env{srv: srv, db: db, clock: &clock{now: time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, health: make(chan string, 1024)}
+	svc := tribune.NewService(db, channel)
+	svc.Now = e.clock.Now
+	svc.Logger = slog.New(slog.NewTextHandler(e.logs, nil))
+	svc.Matcher = bot.NewMatcher()
+	if o.service != nil {
+		o.service(svc)
+	}
+	if err := svc.Open(context.Background()); err != nil {
+		t.Fatalf("Service.Open: %v", err)
+	}
+	e.svc = svc
+	sub := svc.Subscribe()
+	go func() {
+		for ev := range sub.C {
+			if st, ok := ev.Health[tribune.HealthChat]; ok && ev.Type == tribune.EventHealth {
+				select {
+				case e.health <- st:
+				default:
+				}
+			}
+		}
+	}()
+
+	c := bot.NewClient(svc, "#"+strings.ToUpper(channel))
+	c.IrcAddress, c.TLS = srv.Addr(), false
+	if !o.anonymous {
+		c.User, c.Token = botUser, botToken
+	}
+	c.Logger = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c.Linger = 50 * time.Millisecond
+	if o.client != nil {
+		o.client(c)
+	}
+	e.client = c
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		sub.Close()
+		svc.Close()
+		if err := db.Close(); err != nil {
+			t.Errorf("db.Close: %v", err)
+		}
+		srv.Close()
+		if strings.Contains(e.logs.String(), botToken) {
+			t.Errorf("the Twitch token appears in the logs")
+		}
+	})
+	if !o.noWait {
+		e.waitJoined(t)
+	}
+	return e
+}
+
+func (e *env) waitJoined(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if err := e.srv.WaitJoined(ctx, channel); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// say sends a chat line from u.
+func (e *env) say(t testing.TB, u twitchfake.User, text string) {
+	t.Helper()
+	if n := e.srv.Say(channel, u, text); n == 0 {
+		t.Fatalf("Say(%q): no connection has joined #%s", text, channel)
+	}
+	if _, ok := bot.Parse(text); ok {
+		e.sent.Add(1)
+	}
+}
+
+// settle waits until every command sent with say has been applied.
+func (e *env) settle(t testing.TB) {
+	t.Helper()
+	e.waitApplied(t, e.sent.Load())
+}
+
+// waitReply waits for a reply from the bot that contains want.
+func (e *env) waitReply(t testing.TB, want string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	got, err := e.srv.WaitReply(ctx, func(text string) bool { return containsPart(text, want) })
+	if err != nil {
+		t.Fatalf("no reply contains %q: %v\nreplies: %q", want, err, replyTexts(e.srv))
+	}
+	return got
+}
+
+// containsPart reports whether a folded reply message has want as one of
+// its parts, whole or followed by more words ("@a #1" is in "@a #1
+// (awaiting review)", not in "@a #12").
+func containsPart(msg, want string) bool {
+	for _, p := range strings.Split(msg, ", ") {
+		if p == want || strings.HasPrefix(p, want+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// waitNotice waits for a whole message (top list, help) that starts with
+// prefix.
+func (e *env) waitNotice(t testing.TB, prefix string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	got, err := e.srv.WaitReply(ctx, func(text string) bool { return strings.HasPrefix(text, prefix) })
+	if err != nil {
+		t.Fatalf("no message starts with %q: %v\nreplies: %q", prefix, err, replyTexts(e.srv))
+	}
+	return got
+}
+
+func replyTexts(srv *twitchfake.Server) []string {
+	var out []string
+	for _, r := range srv.Replies() {
+		out = append(out, r.Text)
+	}
+	return out
+}
+
+// waitApplied waits until the client has applied n commands in all.
+func (e *env) waitApplied(t testing.TB, n uint64) {
+	t.Helper()
+	eventually(t, fmt.Sprintf("%d commands applied", n), func() bool {
+		s := e.client.Stats()
+		return s.Applied >= n
+	})
+	if s := e.client.Stats(); s.Applied != n || s.Commands != n {
+		t.Fatalf("Applied=%d Commands=%d, want %d", s.Applied, s.Commands, n)
+	}
+}
+
+// waitHealth waits until the chat health reaches state.
+func (e *env) waitHealth(t testing.TB, state string) []string {
+	t.Helper()
+	var seen []string
+	timeout := time.After(waitLimit)
+	for {
+		select {
+		case st := <-e.health:
+			seen = append(seen, st)
+			if st == state {
+				return seen
+			}
+		case <-timeout:
+			t.Fatalf("chat health never became %q; saw %q", state, seen)
+		}
+	}
+}
+
+// eventually polls cond until it holds, or fails the test after waitLimit.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func viewer(n int) twitchfake.User {
+	return twitchfake.User{ID: fmt.Sprint(500000 + n), Login: fmt.Sprintf("viewer%d", n), DisplayName: fmt.Sprintf("Viewer%d", n)}
+}
+
+var host = twitchfake.User{ID: "9000", Login: "host", DisplayName: "Host", Moderator: true}

@@ -1,0 +1,151 @@
+package bot_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tribune-live/tribune/bot"
+)
+
+// Paraphrases a viewer would call "the same question".
+var sameQuestions = [][2]string{
+	{"What will you do about rising rents in the city?", "What are you going to do about rising rents in our city?"},
+	{"When will the new tram line be finished?", "When is the new tram line going to be finished??"},
+	{"Will public transport become free for students?", "will public transport be free for students"},
+	{"Will local taxes go up next year?", "Are local taxes going up next year?"},
+	{"What is your plan for the closed swimming pool?", "What's your plan for the closed swimming pool?"},
+	{"How many social housing units will be built?", "How many social housing units are going to be built?"},
+	{"Can you tell us about the plan for bike lanes?", "What is the plan for bike lanes"},
+	{"Is the recycling centre going to stay open?", "Will the recycling centre stay open?"},
+	{"Will the library open on Sundays?", "Is the library going to open on Sundays?"},
+	{"Why was the youth centre budget cut?", "Why did you cut the youth centre budget?"},
+	{"Will you run for a second term?", "Are you running for a second term?"},
+	{"WHAT ABOUT THE POTHOLES ON MAIN STREET", "what about the potholes on main street?"},
+	{"Are you going to plant more trees against the summer heat?", "Will the city plant more trees against summer heat?"},
+	{"Que comptez-vous faire contre la hausse des loyers ?", "Qu'allez-vous faire contre la hausse des loyers ?"},
+	{"Quand la nouvelle ligne de tram sera-t-elle terminée ?", "La nouvelle ligne de tram, elle sera terminée quand ?"},
+	{"Les transports en commun seront-ils gratuits pour les étudiants ?", "Est-ce que les transports en commun seront gratuits pour les etudiants ?"},
+	{"Comment allez-vous sécuriser les pistes cyclables ?", "Comment comptez-vous sécuriser les pistes cyclables ?"},
+	{"Les impôts locaux vont-ils augmenter l'an prochain ?", "Est-ce que les impots locaux vont augmenter l'an prochain ?"},
+	{"Combien de logements sociaux seront construits ?", "Combien de logements sociaux allez-vous construire ?"},
+	{"La médiathèque ouvrira-t-elle le dimanche ?", "Est-ce que la MEDIATHEQUE va ouvrir le dimanche ?"},
+	{"Allez-vous planter plus d'arbres contre les canicules ?", "Comptez-vous planter plus d'arbres contre les canicules ?"},
+	{"Quand la piscine municipale va-t-elle rouvrir ?", "La piscine municipale va rouvrir quand ?"},
+	{"Budget?", "budget !!"},
+	{"Écoles ?", "ecoles"},
+}
+
+// Questions that look alike but ask different things: merging them would
+// take a viewer's question away.
+var differentQuestions = [][2]string{
+	{"What about schools?", "What about hospitals?"},
+	{"Will taxes go up in 2025?", "Will taxes go up in 2026?"},
+	{"Will you raise taxes?", "Will you lower taxes?"},
+	{"Will you raise taxes?", "Will you not raise taxes?"},
+	{"Will you raise taxes?", "You won't raise taxes, will you?"},
+	{"Why did the mayor cut the library budget?", "Why did the mayor cut the police budget?"},
+	{"Will the mayor run again in the next election?", "Will the mayor run for president in the next election?"},
+	{"When will the bridge be finished?", "When will the bridge be finished before winter?"},
+	{"Quand la piscine ouvrira-t-elle ?", "Quand la piscine fermera-t-elle ?"},
+	{"Allez-vous augmenter les impôts ?", "Allez-vous baisser les impôts ?"},
+	{"Allez-vous augmenter les impôts ?", "N'allez-vous pas augmenter les impôts ?"},
+	{"Le tram passera-t-il par la gare ?", "Le bus passera-t-il par la gare ?"},
+	{"Pourquoi ?", "Comment ?"},
+	{"Why?", "How?"},
+	{"Line 1 or line 2?", "Line 2 or line 3?"},
+	{"Bus 12 delays?", "Bus 21 delays?"},
+	{"Housing?", "Housing for students?"},
+	{"Parks", "Sharks"},
+	{"What about the east side park?", "What about the west side park?"},
+	{"Will the school canteen be organic?", "Will the school canteen be free?"},
+	{"Les cantines seront-elles bio ?", "Les cantines seront-elles gratuites ?"},
+	{"Will the pool be open in summer?", "Will the pool be closed in summer?"},
+	{"Are you for the stadium project?", "Are you against the stadium project?"},
+	{"When will the tram reach the north district?", "When will the tram reach the south district?"},
+	{"Les policiers municipaux seront-ils armés ?", "Les policiers municipaux seront-ils plus nombreux ?"},
+	{"Is the police budget going up?", "Is the policy budget going up?"},
+}
+
+func TestMatcherSame(t *testing.T) {
+	for _, p := range sameQuestions {
+		t.Run(p[1], func(t *testing.T) {
+			m := bot.NewMatcher()
+			m.Add(1, "Something else entirely about the harbour")
+			m.Add(7, p[0])
+			if id, ok := m.Match(p[1]); !ok || id != 7 {
+				t.Errorf("Match(%q)=%d,%v, want 7 (%q)", p[1], id, ok, p[0])
+			}
+		})
+	}
+}
+
+func TestMatcherDifferent(t *testing.T) {
+	for _, p := range differentQuestions {
+		t.Run(p[1], func(t *testing.T) {
+			for _, order := range [][2]string{p, {p[1], p[0]}} {
+				m := bot.NewMatcher()
+				m.Add(1, order[0])
+				if id, ok := m.Match(order[1]); ok {
+					t.Errorf("Match(%q)=%d, want no match with %q", order[1], id, order[0])
+				}
+			}
+		})
+	}
+}
+
+func TestMatcherIndex(t *testing.T) {
+	m := bot.NewMatcher()
+	m.Add(1, "When will the new tram line be finished?")
+	m.Add(2, "Will the library open on Sundays?")
+	m.Add(3, "When is the new tram line going to be finished?")
+
+	t.Run("OldestAmongEquals", func(t *testing.T) {
+		if id, ok := m.Match("when will the tram line be finished"); !ok || id != 1 {
+			t.Errorf("Match=%d,%v, want 1", id, ok)
+		}
+	})
+	t.Run("Remove", func(t *testing.T) {
+		m.Remove(1)
+		if id, ok := m.Match("when will the tram line be finished"); !ok || id != 3 {
+			t.Errorf("Match=%d,%v, want 3", id, ok)
+		}
+		m.Remove(3)
+		if id, ok := m.Match("when will the tram line be finished"); ok {
+			t.Errorf("Match=%d, want none", id)
+		}
+	})
+	t.Run("Replace", func(t *testing.T) {
+		m.Add(2, "Will the pool reopen in June?")
+		if id, ok := m.Match("Will the library open on Sundays?"); ok {
+			t.Errorf("Match=%d after replacing #2's text, want none", id)
+		}
+		if id, ok := m.Match("will the pool reopen in june"); !ok || id != 2 {
+			t.Errorf("Match=%d,%v, want 2", id, ok)
+		}
+		if n := m.Len(); n != 1 {
+			t.Errorf("Len=%d, want 1", n)
+		}
+	})
+	t.Run("NoKeyWords", func(t *testing.T) {
+		m.Add(9, "why?")
+		if id, ok := m.Match("how?"); ok {
+			t.Errorf("Match(how?)=%d, want none: no key words", id)
+		}
+	})
+}
+
+// BenchmarkMatcher measures Match with 100 000 open questions.
+func BenchmarkMatcher(b *testing.B) {
+	m := bot.NewMatcher()
+	rng := rand.New(rand.NewPCG(1, 2))
+	topics := []string{"rent", "tram", "taxes", "pool", "library", "school", "park", "bridge", "police", "budget", "housing", "trees"}
+	for i := 1; i <= 100_000; i++ {
+		m.Add(i, fmt.Sprintf("What about the %s and the %s near street %d, question %d?",
+			topics[rng.IntN(len(topics))], topics[rng.IntN(len(topics))], rng.IntN(500), i))
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		m.Match(fmt.Sprintf("Will the %s near street %d be fixed?", topics[i%len(topics)], i%500))
+	}
+}
