@@ -1,0 +1,237 @@
+package tui_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/store"
+	"github.com/tribune-live/tribune/tui"
+)
+
+// fakeClock is the time of the Service and the console in tests, so that
+// the times and ages in golden files never change.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// at returns 20:mm:00 on the day of the test meeting, in local time so that
+// the clock times shown match whatever the machine's zone.
+func at(min int) time.Time { return time.Date(2026, 11, 3, 20, min, 0, 0, time.Local) }
+
+// fixture is a real Service on a real SQLite file.
+type fixture struct {
+	svc   *tribune.Service
+	db    *store.DB
+	clock *fakeClock
+}
+
+var moderator = tribune.Actor{Login: "mia", DisplayName: "Mia", UserID: "900", Moderator: true, Source: tribune.SourceConsole}
+
+// MustOpenService returns an open Service with an empty session, closed at
+// the end of the test.
+func MustOpenService(tb testing.TB) *fixture {
+	tb.Helper()
+	db := store.NewDB(filepath.Join(tb.TempDir(), "tribune.db"))
+	if err := db.Open(); err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	clock := &fakeClock{t: at(0).Add(-5 * time.Minute)}
+	svc := tribune.NewService(db, "townhall")
+	svc.SessionTitle = "Town hall"
+	svc.Premoderate = true
+	svc.RateInterval = 0
+	svc.SessionCap = 0
+	svc.Now = clock.Now
+	if err := svc.Open(context.Background()); err != nil {
+		tb.Fatalf("open service: %v", err)
+	}
+	tb.Cleanup(func() {
+		svc.Close()
+		db.Close()
+	})
+	return &fixture{svc: svc, db: db, clock: clock}
+}
+
+// viewer returns a chat user.
+func viewer(login string, id int) tribune.Actor {
+	name := strings.ToUpper(login[:1]) + login[1:]
+	return tribune.Actor{Login: login, DisplayName: name, UserID: fmt.Sprint(id), Source: tribune.SourceTwitch}
+}
+
+// ask submits a question at 20:min.
+func (f *fixture) ask(tb testing.TB, a tribune.Actor, min int, text string) tribune.Question {
+	tb.Helper()
+	f.clock.Set(at(min))
+	res, err := f.svc.Ask(context.Background(), a, text)
+	if err != nil {
+		tb.Fatalf("ask %q: %v", text, err)
+	}
+	return res.Question
+}
+
+func (f *fixture) vote(tb testing.TB, id int, voters ...int) {
+	tb.Helper()
+	for _, v := range voters {
+		if _, err := f.svc.Vote(context.Background(), viewer("voter", v), id); err != nil {
+			tb.Fatalf("vote for #%d by %d: %v", id, v, err)
+		}
+	}
+}
+
+func (f *fixture) get(tb testing.TB, id int) tribune.Question {
+	tb.Helper()
+	q, err := f.svc.Get(id)
+	if err != nil {
+		tb.Fatalf("get #%d: %v", id, err)
+	}
+	return q
+}
+
+// stored returns question id as the store has it on disk.
+func (f *fixture) stored(tb testing.TB, id int) tribune.Question {
+	tb.Helper()
+	st, err := f.db.LoadSession(context.Background(), f.svc.Session().ID)
+	if err != nil {
+		tb.Fatalf("load session: %v", err)
+	}
+	for _, q := range st.Questions {
+		if q.ID == id {
+			return q
+		}
+	}
+	tb.Fatalf("#%d not stored", id)
+	return tribune.Question{}
+}
+
+// seed puts the meeting every key test starts from:
+//
+//	#1 approved, 5 votes   Ann   bus line
+//	#2 pending,  1 vote    Bob   library
+//	#3 approved, 3 votes   Cleo  schools budget
+//	#4 pending,  1 vote    Dan   bike lanes
+//	#5 pending,  1 vote    Eve   (a troll, login eve_troll)
+//
+// and sets the clock to 20:30.
+func (f *fixture) seed(tb testing.TB) {
+	tb.Helper()
+	ctx := context.Background()
+	f.ask(tb, viewer("ann", 1), 0, "What is the plan for the new bus line in the north district?")
+	f.ask(tb, viewer("bob", 2), 4, "Will the library stay open on Sundays?")
+	f.ask(tb, viewer("cleo", 3), 9, "How will the budget for schools change next year, and who decides?")
+	f.ask(tb, viewer("dan", 4), 15, "Can we get more bike lanes downtown?")
+	f.ask(tb, tribune.Actor{Login: "eve_troll", DisplayName: "EveTroll", UserID: "5", Source: tribune.SourceTwitch}, 21, "lol this town hall is a joke")
+	for _, id := range []int{1, 3} {
+		if _, err := f.svc.Approve(ctx, id); err != nil {
+			tb.Fatalf("approve #%d: %v", id, err)
+		}
+	}
+	f.vote(tb, 1, 101, 102, 103, 104)
+	f.vote(tb, 3, 101, 105)
+	f.clock.Set(at(30))
+}
+
+// start runs a console on f's Service in a teatest terminal of w×h cells
+// and waits until it shows the questions.
+func (f *fixture) start(tb testing.TB, w, h int, opts ...tui.Option) *teatest.TestModel {
+	tb.Helper()
+	return f.startWith(tb, tribune.Console{S: f.svc}, w, h, opts...)
+}
+
+// startWith is start with another form of Moderation.
+func (f *fixture) startWith(tb testing.TB, mod tribune.Moderation, w, h int, opts ...tui.Option) *teatest.TestModel {
+	tb.Helper()
+	base := []tui.Option{
+		tui.WithStyles(tui.PlainStyles()),
+		tui.WithClock(f.clock.Now),
+		tui.WithActor(moderator),
+	}
+	m := tui.New(mod, append(base, opts...)...)
+	tm := teatest.NewTestModel(tb, m, teatest.WithInitialTermSize(w, h))
+	tb.Cleanup(func() { tm.Quit() })
+	if len(f.svc.Questions("")) > 0 {
+		waitOutput(tb, tm, "#1 ")
+	} else {
+		waitOutput(tb, tm, "no questions")
+	}
+	return tm
+}
+
+// waitOutput waits until the terminal output written since the last wait
+// contains every one of want.
+func waitOutput(tb testing.TB, tm *teatest.TestModel, want ...string) {
+	tb.Helper()
+	teatest.WaitFor(tb, tm.Output(), func(out []byte) bool {
+		for _, w := range want {
+			if !bytes.Contains(out, []byte(w)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+}
+
+// press sends key presses: single characters, or names of special keys.
+func press(tm *teatest.TestModel, keys ...string) {
+	for _, k := range keys {
+		switch k {
+		case "enter":
+			tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+		case "tab":
+			tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+		case "shift+tab":
+			tm.Send(tea.KeyMsg{Type: tea.KeyShiftTab})
+		case "esc":
+			tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+		case "up":
+			tm.Send(tea.KeyMsg{Type: tea.KeyUp})
+		case "down":
+			tm.Send(tea.KeyMsg{Type: tea.KeyDown})
+		case "ctrl+c":
+			tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+		case "pgdown":
+			tm.Send(tea.KeyMsg{Type: tea.KeyPgDown})
+		case "pgup":
+			tm.Send(tea.KeyMsg{Type: tea.KeyPgUp})
+		case "ctrl+u":
+			tm.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
+		case "home":
+			tm.Send(tea.KeyMsg{Type: tea.KeyHome})
+		default:
+			tm.Type(k)
+		}
+	}
+}
+
+// quit presses q and returns the console as it ended.
+func quit(tb testing.TB, tm *teatest.TestModel) tui.Model {
+	tb.Helper()
+	press(tm, "q")
+	m, ok := tm.FinalModel(tb, teatest.WithFinalTimeout(10*time.Second)).(tui.Model)
+	if !ok {
+		tb.Fatalf("final model is not a tui.Model")
+	}
+	return m
+}

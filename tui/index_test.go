@@ -1,0 +1,122 @@
+package tui
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tribune-live/tribune"
+)
+
+// TestIndexIncremental checks that the incrementally kept view always
+// equals a full filter and sort, over random votes, status changes, edits,
+// merges and changes of filter, order and search.
+func TestIndexIncremental(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := time.Date(2026, 11, 3, 20, 0, 0, 0, time.UTC)
+	words := []string{"bus", "school", "budget", "library", "park", "tax"}
+	x := newIndex()
+	var all []tribune.Question
+	for i := 1; i <= 300; i++ {
+		all = append(all, tribune.Question{
+			ID: i, Text: fmt.Sprintf("question %d about %s", i, words[rng.IntN(len(words))]),
+			Author: fmt.Sprintf("user%d", rng.IntN(40)), Status: tribune.Statuses[rng.IntN(len(tribune.Statuses))],
+			Votes: rng.IntN(10), Created: base.Add(time.Duration(rng.IntN(3600)) * time.Second),
+		})
+	}
+	x.load(all[:200], true)
+	check := func(step int) {
+		t.Helper()
+		var want []int
+		counts := map[tribune.Status]int{}
+		for _, e := range x.byID {
+			counts[e.q.Status]++
+			if x.shows(e) {
+				want = append(want, e.q.ID)
+			}
+		}
+		slices.SortFunc(want, func(a, b int) int {
+			if x.less(&x.byID[a].q, &x.byID[b].q) {
+				return -1
+			}
+			return 1
+		})
+		if !slices.Equal(x.view, want) {
+			t.Fatalf("step %d: view=%v, want %v", step, x.view, want)
+		}
+		for s, n := range counts {
+			if x.counts[s] != n {
+				t.Fatalf("step %d: counts[%s]=%d, want %d", step, s, x.counts[s], n)
+			}
+		}
+	}
+	check(0)
+	next := 201
+	for step := 1; step <= 5000; step++ {
+		id := 1 + rng.IntN(next-1)
+		q, _ := x.get(id)
+		switch op := rng.IntN(100); {
+		case op < 50:
+			q.Votes = max(q.Votes+rng.IntN(5)-2, 0)
+			x.put(q)
+		case op < 70:
+			q.Status = tribune.Statuses[rng.IntN(len(tribune.Statuses))]
+			x.put(q)
+		case op < 75:
+			q.Text = "edited " + words[rng.IntN(len(words))]
+			x.put(q)
+		case op < 80:
+			q.MergedInto = 1 + rng.IntN(next-1)
+			q.Status = tribune.StatusMerged
+			x.put(q)
+		case op < 85 && next <= len(all):
+			x.put(all[next-1])
+			next++
+		case op < 90:
+			x.setFilter(filters[rng.IntN(len(filters))])
+		case op < 95:
+			x.setOrder(order(rng.IntN(2)))
+		default:
+			x.setSearch([]string{"", "bus", "SCHOOL", "user1", "#1"}[rng.IntN(5)])
+		}
+		check(step)
+	}
+}
+
+// benchIndex returns an index of n questions with the "open" filter.
+func benchIndex(n int) (*index, []tribune.Question) {
+	base := time.Date(2026, 11, 3, 20, 0, 0, 0, time.UTC)
+	qs := make([]tribune.Question, n)
+	for i := range qs {
+		qs[i] = tribune.Question{ID: i + 1, Text: "a question", Author: "someone",
+			Status: tribune.StatusApproved, Votes: i % 50, Created: base.Add(time.Duration(i) * time.Second)}
+	}
+	x := newIndex()
+	x.load(qs, true)
+	return x, qs
+}
+
+// BenchmarkIndexVote10k applies one vote to an index of 10 000 questions:
+// the vote moves one id within the sorted view.
+func BenchmarkIndexVote10k(b *testing.B) {
+	x, qs := benchIndex(10000)
+	i := 0
+	for b.Loop() {
+		q := qs[(i*7919)%len(qs)]
+		q.Votes++
+		qs[q.ID-1] = q
+		x.put(q)
+		i++
+	}
+}
+
+// BenchmarkIndexResort10k is what a vote would cost if the view were
+// rebuilt and sorted again: the baseline BenchmarkIndexVote10k avoids.
+func BenchmarkIndexResort10k(b *testing.B) {
+	x, _ := benchIndex(10000)
+	for b.Loop() {
+		x.rebuild()
+	}
+}
