@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tribune-live/tribune"
+)
+
+func TestCommandLineRefusals(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string // in the error
+	}{
+		{"ErrNoCommand", nil, nil, "a command or --channel is required"},
+		{"ErrUnknownCommand", []string{"launch"}, nil, `unknown command "launch"`},
+		{"ErrServeWithoutChannel", []string{"serve"}, nil, "--channel is required"},
+		{"ErrBadLang", []string{"serve", "--channel", "x", "--lang", "de"}, nil, `--lang "de"`},
+		{"ErrBadThreshold", []string{"serve", "--channel", "x", "--report-threshold", "0"}, nil, "--report-threshold 0"},
+		{"ErrUnknownFlag", []string{"serve", "--chanel", "x"}, nil, "flag provided but not defined: -chanel"},
+		{"ErrStrayArgument", []string{"serve", "--channel", "x", "extra"}, nil, `unexpected argument "extra"`},
+		{"ErrBadEnvironment", []string{"serve"}, map[string]string{"TRIBUNE_IRC_TLS": "maybe"}, "TRIBUNE_IRC_TLS"},
+		{"ErrTUIWithoutToken", []string{"tui"}, nil, "TRIBUNE_API_TOKEN"},
+		{"ErrTUIBadURL", []string{"tui", "--connect", "localhost"}, map[string]string{"TRIBUNE_API_TOKEN": "x"}, "--connect"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			m := &Main{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return tt.env[k] }}
+			err := m.Run(context.Background(), tt.args)
+			var ue usageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want a usage error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestHelpOnEveryCommand(t *testing.T) {
+	for _, cmd := range []string{"demo", "serve", "tui", "export", "token"} {
+		t.Run(cmd, func(t *testing.T) {
+			var errOut bytes.Buffer
+			m := &Main{Stdout: &bytes.Buffer{}, Stderr: &errOut, Getenv: func(string) string { return "" }}
+			if err := m.Run(context.Background(), []string{cmd, "-h"}); !errors.Is(err, flag.ErrHelp) {
+				t.Errorf("err = %v, want flag.ErrHelp", err)
+			}
+			if !strings.Contains(errOut.String(), "Usage: tribune "+cmd) {
+				t.Errorf("help of %s:\n%s", cmd, errOut.String())
+			}
+		})
+	}
+}
+
+func TestEnvironmentSetsFlags(t *testing.T) {
+	var c config
+	m := &Main{Stderr: &bytes.Buffer{}, Getenv: func(k string) string {
+		return map[string]string{"TRIBUNE_CHANNEL": "#TownHall", "TRIBUNE_IRC_TLS": "false", "TRIBUNE_REPORT_THRESHOLD": "5", "TRIBUNE_LANG": "fr"}[k]
+	}}
+	fs := m.newFlagSet("serve", "tribune serve")
+	c.register(fs)
+	if err := m.parse(fs, []string{"--lang", "en"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.channel != "townhall" || c.ircTLS || c.reportThreshold != 5 {
+		t.Errorf("config = %+v, want the environment's channel, TLS off and threshold 5", c)
+	}
+	if c.lang != "en" {
+		t.Errorf("lang=%q: a flag on the command line must win over the environment", c.lang)
+	}
+}
+
+func TestTokenIsGeneratedOnceAndKept(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.db")
+	token := func(env string) string {
+		t.Helper()
+		var out bytes.Buffer
+		m := &Main{Stdout: &out, Stderr: &bytes.Buffer{}, Getenv: func(k string) string {
+			if k == "TRIBUNE_API_TOKEN" {
+				return env
+			}
+			return ""
+		}}
+		if err := m.Run(context.Background(), []string{"token", "--db", db}); err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(out.String())
+	}
+	first := token("")
+	if len(first) < 32 {
+		t.Fatalf("token %q is too short to be secret", first)
+	}
+	if again := token(""); again != first {
+		t.Errorf("second start printed %q, want the stored %q", again, first)
+	}
+	if env := token("from-env"); env != "from-env" {
+		t.Errorf("with TRIBUNE_API_TOKEN printed %q", env)
+	}
+}
+
+// TestServeShutsDownOnSIGTERM checks the graceful path: SIGTERM ends serve
+// with status 0 and the database reopens with everything in it.
+func TestServeShutsDownOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: builds and runs the binary")
+	}
+	addr := freeAddr(t)
+	db := filepath.Join(t.TempDir(), "term.db")
+	p := startServe(t, addr, []string{"TRIBUNE_API_TOKEN=tok"}, "--channel", "townhall", "--irc", "127.0.0.1:1", "--irc-tls=false", "--db", db)
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("serve did not stop within 15 s of SIGTERM:\n%s", p.output())
+	}
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit status %d after SIGTERM, want 0:\n%s", code, p.output())
+	}
+	if !strings.Contains(p.output(), "shutting down") {
+		t.Errorf("log does not say it shut down:\n%s", p.output())
+	}
+}
+
+// TestDemoCollectsQuestions runs `tribune demo` as a newcomer would (without
+// a terminal, so without the console) and waits for simulated viewers'
+// questions to show up in the control API.
+func TestDemoCollectsQuestions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: builds and runs the binary")
+	}
+	addr := freeAddr(t)
+	cmd := exec.Command(buildTribune(t), "demo", "--listen", addr)
+	cmd.Env = append(os.Environ(), "TRIBUNE_API_TOKEN=demo-token")
+	var log lockedWriter
+	log.w = &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	deadline := time.Now().Add(45 * time.Second)
+	for time.Now().Before(deadline) {
+		time.Sleep(250 * time.Millisecond)
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/questions", nil)
+		req.Header.Set("Authorization", "Bearer demo-token")
+		var qs []tribune.Question
+		if code := apiDo(req, &qs); code == http.StatusOK && len(qs) >= 2 {
+			for _, q := range qs {
+				if q.Text == "" || q.Author == "" || q.Source != tribune.SourceTwitch {
+					t.Errorf("demo question %+v lacks text, author or source", q)
+				}
+			}
+			return
+		}
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	t.Fatalf("no questions from the simulated chat within 45 s:\n%s", log.w.String())
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/tribune-live/tribune/internal/twitchfake"
+)
+
+// demoChannel is the channel the simulated chat plays in.
+const demoChannel = "tribune_demo"
+
+func (m *Main) runDemo(ctx context.Context, args []string) error {
+	var c config
+	fs := m.newFlagSet("demo", "tribune demo [flags]\n\nRuns everything in one process with a simulated chat of viewers on a built-in\nTwitch IRC server on loopback: no Twitch account, no network needed. The database\nis a temporary file unless --db is given.")
+	c.register(fs)
+	console := fs.Bool("console", true, "run the moderation console when standard output is a terminal")
+	seed := fs.Uint64("seed", 1, "`seed` of the simulated chat")
+	// The demo shows questions flowing without a moderator at hand; first
+	// messages are still held, so both paths are visible.
+	_ = fs.Set("premoderate", "false")
+	_ = fs.Set("channel", demoChannel)
+	_ = fs.Set("db", "")
+	if err := m.parse(fs, args); err != nil {
+		return err
+	}
+	if c.db == "" {
+		dir, err := os.MkdirTemp("", "tribune-demo-")
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		c.db = filepath.Join(dir, "demo.db")
+	}
+	chat, err := twitchfake.Start()
+	if err != nil {
+		return err
+	}
+	defer chat.Close()
+	c.irc, c.ircTLS = chat.Addr(), false
+	// The built-in server accepts any login: the bot replies in the
+	// simulated chat as it would on Twitch, and the trolls' words are banned.
+	c.twitchUser, c.twitchToken = "tribune_bot", "oauth:demo"
+	c.extraBannedWords = twitchfake.DemoBannedWords
+	if err := c.validate(); err != nil {
+		return err
+	}
+
+	startCrowd := func(ctx context.Context, a *app) error {
+		crowd := twitchfake.NewCrowd(chat, c.channel, *seed)
+		go crowd.Run(ctx)
+		return nil
+	}
+	if *console && isTerminal(m.Stdout) {
+		return m.runWithConsole(ctx, c, startCrowd)
+	}
+
+	logger, closeLog, err := newLogger(c.logFile, m.Stderr)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	a, err := m.startApp(ctx, c, logger)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := startCrowd(ctx, a); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stderr, "demo: simulated chat in #%s\n  overlay:     %s/overlay\n  leaderboard: %s/overlay/top\n  questions:   curl -H 'Authorization: Bearer %s' %s/api/questions\n  console:     TRIBUNE_API_TOKEN=%s tribune tui --connect %s\n",
+		c.channel, a.srv.URL(), a.srv.URL(), a.token, a.srv.URL(), a.token, a.srv.URL())
+	<-ctx.Done()
+	return nil
+}
+
+// isTerminal reports whether w is a terminal, where a console can run.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

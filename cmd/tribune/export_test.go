@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/store"
+)
+
+// seedMeeting writes a small meeting into a new database file through the
+// real Service and returns the file's path.
+func seedMeeting(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "meeting.db")
+	db := store.NewDB(path)
+	if err := db.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 11, 23, 18, 30, 0, 0, time.UTC)
+	svc := tribune.NewService(db, "townhall")
+	svc.SessionTitle = "Town hall | November"
+	svc.Premoderate = false
+	svc.RateInterval = 0
+	svc.Now = func() time.Time { return now }
+	ctx := context.Background()
+	if err := svc.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	ask := func(login, text string) {
+		t.Helper()
+		if _, err := svc.Ask(ctx, tribune.Actor{Login: login, DisplayName: strings.ToUpper(login[:1]) + login[1:], UserID: "id-" + login}, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ask("ann", "Will the bridge be rebuilt, and when?")
+	ask("bob", `<img src=x onerror=alert(1)> | *bold* "quoted", with comma`)
+	ask("cleo", "=HYPERLINK(\"http://evil\")")
+	ask("dan", "Pourquoi les impôts augmentent-ils ?")
+	for _, voter := range []string{"v1", "v2", "v3"} {
+		if _, err := svc.Vote(ctx, tribune.Actor{Login: voter, UserID: voter}, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := []func() error{
+		func() error { _, err := svc.Show(ctx, 1); return err },
+		func() error { _, err := svc.Answer(ctx, 1); return err },
+		func() error { _, err := svc.Reject(ctx, 2); return err },
+		func() error {
+			_, err := svc.Edit(ctx, 4, "Pourquoi les impôts augmentent-ils cette année ?")
+			return err
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+func runExport(t *testing.T, args ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+	if err := m.Run(context.Background(), append([]string{"export"}, args...)); err != nil {
+		t.Fatalf("export %v: %v\n%s", args, err, errOut.String())
+	}
+	return out.String()
+}
+
+func TestExportJSON(t *testing.T) {
+	path := seedMeeting(t)
+	var doc struct {
+		Session   tribune.Session    `json:"session"`
+		Questions []tribune.Question `json:"questions"`
+		Log       []struct {
+			Action   string `json:"action"`
+			Question int    `json:"question"`
+			Detail   string `json:"detail"`
+		} `json:"moderation_log"`
+	}
+	if err := json.Unmarshal([]byte(runExport(t, "--db", path, "--format", "json")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Session.Title != "Town hall | November" || doc.Session.Channel != "townhall" {
+		t.Errorf("session = %+v", doc.Session)
+	}
+	if len(doc.Questions) != 4 {
+		t.Fatalf("questions=%d, want 4", len(doc.Questions))
+	}
+	q := doc.Questions[0]
+	if q.Votes != 4 || q.Status != tribune.StatusAnswered || q.Author != "Ann" || !q.Created.Equal(time.Date(2026, 11, 23, 18, 30, 0, 0, time.UTC)) {
+		t.Errorf("question 1 = %+v, want 4 votes, answered, by Ann, created 18:30", q)
+	}
+	if doc.Questions[1].Text != `<img src=x onerror=alert(1)> | *bold* "quoted", with comma` {
+		t.Errorf("text not kept verbatim: %q", doc.Questions[1].Text)
+	}
+	if len(doc.Log) != 4 || doc.Log[3].Action != "edit" || !strings.Contains(doc.Log[3].Detail, "augmentent-ils ?") {
+		t.Errorf("log = %+v, want 4 entries ending with the edit and the original text", doc.Log)
+	}
+}
+
+func TestExportCSV(t *testing.T) {
+	path := seedMeeting(t)
+	rows, err := csv.NewReader(strings.NewReader(runExport(t, "--db", path, "--format", "csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 5 || strings.Join(rows[0], ",") != strings.Join(csvHeader, ",") {
+		t.Fatalf("rows=%d header=%v", len(rows), rows[0])
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	if r := rows[1]; r[col["votes"]] != "4" || r[col["status"]] != "answered" || r[col["created"]] != "2026-11-23T18:30:00Z" {
+		t.Errorf("row 1 = %v", r)
+	}
+	if got := rows[2][col["text"]]; got != `<img src=x onerror=alert(1)> | *bold* "quoted", with comma` {
+		t.Errorf("text with quotes and commas = %q", got)
+	}
+	if got := rows[3][col["text"]]; !strings.HasPrefix(got, "'=") {
+		t.Errorf("formula not neutralised: %q", got)
+	}
+}
+
+func TestExportMarkdown(t *testing.T) {
+	path := seedMeeting(t)
+	md := runExport(t, "--db", path, "--format", "md")
+	for _, want := range []string{
+		"# Q&A — Town hall \\| November",
+		"## Answered",
+		"| 1 | Will the bridge be rebuilt, and when? | Ann | 4 | answered |",
+		"## Set aside",
+		"&lt;img src=x onerror=alert(1)&gt; \\| \\*bold\\*",
+		"## Moderation log",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "<img") {
+		t.Error("markdown carries raw HTML from chat")
+	}
+	// Every table row has the same number of unescaped cell separators.
+	for _, line := range strings.Split(md, "\n") {
+		if strings.HasPrefix(line, "| ") {
+			if n := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); n != 7 {
+				t.Errorf("row has %d separators, want 7: %s", n, line)
+			}
+		}
+	}
+}
+
+func TestExportRefusals(t *testing.T) {
+	path := seedMeeting(t)
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"ErrFormat", []string{"--db", path, "--format", "xml"}},
+		{"ErrSession", []string{"--db", path, "--format", "json", "--session", "99"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			m := &Main{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+			err := m.Run(context.Background(), append([]string{"export"}, tt.args...))
+			if _, ok := err.(usageError); !ok {
+				t.Errorf("err = %v, want a usage error", err)
+			}
+			if out.Len() != 0 {
+				t.Errorf("wrote %d bytes on a refusal", out.Len())
+			}
+		})
+	}
+}
+
+func TestExportToFile(t *testing.T) {
+	path := seedMeeting(t)
+	out := filepath.Join(t.TempDir(), "report.md")
+	if got := runExport(t, "--db", path, "--format", "md", "--out", out); got != "" {
+		t.Errorf("wrote %q to stdout with --out", got)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || !bytes.Contains(b, []byte("## Answered")) {
+		t.Errorf("report file: %v, %q", err, b)
+	}
+}
