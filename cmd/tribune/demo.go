@@ -23,7 +23,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	_ = fs.Set("premoderate", "false")
 	_ = fs.Set("channel", demoChannel)
 	_ = fs.Set("db", "")
-	if err := m.parse(fs, args); err != nil {
+	if err := m.parseMeeting(fs, &c, args); err != nil {
 		return err
 	}
 	if c.db == "" {
@@ -44,32 +44,18 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	// simulated chat as it would on Twitch, and the trolls' words are banned.
 	c.twitchUser, c.twitchToken = "tribune_bot", "oauth:demo"
 	c.extraBannedWords = twitchfake.DemoBannedWords
-	if err := c.validate(); err != nil {
-		return err
-	}
-
-	startCrowd := func(ctx context.Context, a *app) error {
-		crowd := twitchfake.NewCrowd(chat, c.channel, *seed)
-		go crowd.Run(ctx)
-		return nil
+	startCrowd := func(ctx context.Context) {
+		go twitchfake.NewCrowd(chat, c.channel, *seed).Run(ctx)
 	}
 	if *console && isTerminal(m.Stdout) {
 		return m.runWithConsole(ctx, c, startCrowd)
 	}
-
-	logger, closeLog, err := newLogger(c.logFile, m.Stderr)
+	a, stop, err := m.openMeeting(ctx, c)
 	if err != nil {
 		return err
 	}
-	defer closeLog()
-	a, err := m.startApp(ctx, c, logger)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	if err := startCrowd(ctx, a); err != nil {
-		return err
-	}
+	defer stop()
+	startCrowd(ctx)
 	fmt.Fprintf(m.Stderr, "demo: simulated chat in #%s\n  overlay:     %s/overlay\n  leaderboard: %s/overlay/top\n  questions:   curl -H 'Authorization: Bearer %s' %s/api/questions\n  console:     TRIBUNE_API_TOKEN=%s tribune tui --connect %s\n",
 		c.channel, a.srv.URL(), a.srv.URL(), a.token, a.srv.URL(), a.token, a.srv.URL())
 	<-ctx.Done()

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -161,30 +162,43 @@ func newLogger(path string, w io.Writer) (*slog.Logger, func(), error) {
 	return slog.New(slog.NewTextHandler(f, nil)), func() { f.Close() }, nil
 }
 
+// openMeeting opens the log and starts the meeting; stop closes both.
+func (m *Main) openMeeting(ctx context.Context, c config) (a *app, stop func(), err error) {
+	logger, closeLog, err := newLogger(c.logFile, m.Stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if a, err = m.startApp(ctx, c, logger); err != nil {
+		closeLog()
+		return nil, nil, err
+	}
+	return a, func() { a.close(); closeLog() }, nil
+}
+
+// parseMeeting parses the flags of a meeting command and checks them.
+func (m *Main) parseMeeting(fs *flag.FlagSet, c *config, args []string) error {
+	if err := m.parse(fs, args); err != nil {
+		return err
+	}
+	return c.validate()
+}
+
 func (m *Main) runServe(ctx context.Context, args []string) error {
 	var c config
 	fs := m.newFlagSet("serve", "tribune serve --channel NAME [flags]\n\nRuns the chat bot, the overlay server and the control API, without a console.\nAttach consoles with 'tribune tui --connect URL'.")
 	c.register(fs)
-	if err := m.parse(fs, args); err != nil {
+	if err := m.parseMeeting(fs, &c, args); err != nil {
 		return err
 	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	logger, closeLog, err := newLogger(c.logFile, m.Stderr)
+	a, stop, err := m.openMeeting(ctx, c)
 	if err != nil {
 		return err
 	}
-	defer closeLog()
-	a, err := m.startApp(ctx, c, logger)
-	if err != nil {
-		return err
-	}
-	defer a.close()
+	defer stop()
 	fmt.Fprintf(m.Stderr, "overlay: %s/overlay   leaderboard: %s/overlay/top   control API: %s/api (token: tribune token --db %s)\n",
 		a.srv.URL(), a.srv.URL(), a.srv.URL(), c.db)
 	<-ctx.Done()
-	logger.Info("shutting down")
+	a.logger.Info("shutting down")
 	return nil
 }
 
@@ -192,10 +206,7 @@ func (m *Main) runHost(ctx context.Context, args []string) error {
 	var c config
 	fs := m.newFlagSet("tribune", "tribune --channel NAME [flags]\n\nRuns the chat bot, the overlay server and the moderation console in one process.")
 	c.register(fs)
-	if err := m.parse(fs, args); err != nil {
-		return err
-	}
-	if err := c.validate(); err != nil {
+	if err := m.parseMeeting(fs, &c, args); err != nil {
 		return err
 	}
 	return m.runWithConsole(ctx, c, nil)
@@ -204,24 +215,17 @@ func (m *Main) runHost(ctx context.Context, args []string) error {
 // runWithConsole runs a meeting with the console in this terminal. Logs go
 // to a file, since the console owns the screen. before, if set, runs once
 // the meeting is up (the demo starts its simulated chat there).
-func (m *Main) runWithConsole(ctx context.Context, c config, before func(context.Context, *app) error) error {
+func (m *Main) runWithConsole(ctx context.Context, c config, before func(context.Context)) error {
 	if c.logFile == "" {
 		c.logFile = "tribune.log"
 	}
-	logger, closeLog, err := newLogger(c.logFile, m.Stderr)
+	a, stop, err := m.openMeeting(ctx, c)
 	if err != nil {
 		return err
 	}
-	defer closeLog()
-	a, err := m.startApp(ctx, c, logger)
-	if err != nil {
-		return err
-	}
-	defer a.close()
+	defer stop()
 	if before != nil {
-		if err := before(ctx, a); err != nil {
-			return err
-		}
+		before(ctx)
 	}
 	host := tribune.Actor{Login: "host", DisplayName: "host", Moderator: true, Source: tribune.SourceConsole}
 	if u := m.Getenv("USER"); u != "" {
