@@ -27,7 +27,10 @@ func TestTmux(t *testing.T) {
 	}
 	tmux, err := exec.LookPath("tmux")
 	if err != nil {
-		t.Skip("tmux is not installed")
+		if os.Getenv("TRIBUNE_REQUIRE_TMUX") == "1" {
+			t.Fatal("tmux is not installed; TRIBUNE_REQUIRE_TMUX=1 makes this a failure")
+		}
+		t.Skip("tmux is not installed; set TRIBUNE_REQUIRE_TMUX=1 to fail instead")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
