@@ -1,0 +1,430 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/tribune-live/tribune/bot"
+)
+
+// topN is how many questions the overlay's leaderboard carries.
+const topN = 20
+
+// Latency summarises delays in milliseconds.
+type Latency struct {
+	N   int     `json:"n"`
+	P50 float64 `json:"p50_ms"`
+	P99 float64 `json:"p99_ms"`
+	Max float64 `json:"max_ms"`
+}
+
+func summarize(ns []int64) Latency {
+	if len(ns) == 0 {
+		return Latency{}
+	}
+	slices.Sort(ns)
+	ms := func(v int64) float64 { return float64(v) / 1e6 }
+	at := func(p float64) int64 { return ns[min(len(ns)-1, int(p*float64(len(ns))))] }
+	return Latency{N: len(ns), P50: ms(at(0.50)), P99: ms(at(0.99)), Max: ms(ns[len(ns)-1])}
+}
+
+// RunResult is one scenario through the full path.
+type RunResult struct {
+	Name      string  `json:"name"`
+	Lines     int     `json:"lines"`
+	Commands  int     `json:"commands"`
+	LineBytes int     `json:"avg_line_bytes"`
+	Rate      float64 `json:"paced_lines_per_sec,omitempty"` // 0: as fast as possible
+	// Seconds runs from the first line written to the last effect seen by
+	// both clients.
+	Seconds     float64 `json:"seconds"`
+	LinesPerSec float64 `json:"lines_per_sec"`
+	// CommandsPerSec counts commands made durable and delivered per second.
+	CommandsPerSec float64    `json:"commands_per_sec"`
+	Raw            *rawResult `json:"raw,omitempty"`
+	Ratio          float64    `json:"full_over_raw,omitempty"`
+	// API is the delay from the server writing a command line to the
+	// /api/events client receiving its event; Overlay is the same to the
+	// overlay feed's leaderboard, which is coalesced by design.
+	API     Latency `json:"api_latency"`
+	Overlay Latency `json:"overlay_latency"`
+	// APIEnd and OverlayEnd are when each client saw the last effect.
+	APIEnd     float64 `json:"api_end_seconds"`
+	OverlayEnd float64 `json:"overlay_end_seconds"`
+	Resyncs    int     `json:"resyncs,omitempty"`
+	PeakRSSMB  float64 `json:"peak_rss_mb"`
+	EndRSSMB   float64 `json:"end_rss_mb"`
+	DB         dbCheck `json:"db"`
+	// Drop scenario only.
+	LostLines        int      `json:"lines_sent_while_disconnected,omitempty"`
+	Delivered        int      `json:"lines_sent_to_bot,omitempty"`
+	Received         int      `json:"lines_received_by_bot,omitempty"`
+	ReceivedCommands int      `json:"commands_received_by_bot,omitempty"`
+	StoredCommands   int      `json:"commands_stored,omitempty"`
+	ReconnectMS      float64  `json:"reconnect_ms,omitempty"`
+	Errors           []string `json:"errors,omitempty"`
+}
+
+func (r *RunResult) fail(format string, args ...any) {
+	r.Errors = append(r.Errors, fmt.Sprintf(format, args...))
+}
+
+// fullOpts varies a full-path run.
+type fullOpts struct {
+	setup *script // broadcaster questions asked before the clock starts
+	rate  float64 // lines per second; 0 as fast as possible
+	drop  bool    // cut the chat connection a third of the way through (in process)
+	raw   *rawResult
+}
+
+// runFull plays s through Tribune started on db: fake chat server → bot →
+// Service → SQLite → events → one /api/events and one /overlay/ws client.
+func (b *bench) runFull(ctx context.Context, s *script, db string, o fullOpts) RunResult {
+	res := RunResult{Name: s.name, Lines: len(s.lines), Commands: s.commands(), LineBytes: s.avgLine(), Rate: o.rate, Raw: o.raw}
+	srv, err := startChat()
+	if err != nil {
+		res.fail("%v", err)
+		return res
+	}
+	defer srv.Close()
+	var t target
+	if o.drop {
+		t, err = startInproc(targetOpts{db: db, irc: srv.Addr(), token: b.token, dir: b.dir}, b.logger)
+	} else {
+		t, err = b.startTarget(db, srv.Addr())
+	}
+	if err != nil {
+		res.fail("%v", err)
+		return res
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			t.Stop()
+		}
+	}()
+	jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := srv.WaitJoined(jctx, benchChannel); err != nil {
+		res.fail("bot did not join: %v", err)
+		return res
+	}
+	api, err := dialWS(ctx, t, "/api/events", "api", (*run).onAPI)
+	if err != nil {
+		res.fail("%v", err)
+		return res
+	}
+	defer api.Close()
+	feed, err := dialWS(ctx, t, "/overlay/ws", "overlay", (*run).onFeed)
+	if err != nil {
+		res.fail("%v", err)
+		return res
+	}
+	defer feed.Close()
+
+	questionsBefore := len(s.base) - 1
+	if o.setup != nil {
+		r0 := newRun(o.setup, topN)
+		api.run.Store(r0)
+		send(ctx, srv, r0, sendOpts{rate: 1000})
+		select {
+		case <-r0.api.done:
+		case <-time.After(30 * time.Second):
+			res.fail("setup: the broadcaster's questions did not all arrive")
+			return res
+		}
+	}
+
+	var before bot.Stats
+	if it, ok := t.(*inprocTarget); ok {
+		before = it.bot.Stats() // the setup's commands are not the run's
+	}
+	r := newRun(s, topN)
+	api.run.Store(r)
+	feed.run.Store(r)
+	if b.opts.cpuprofile != "" {
+		if f, err := os.Create(b.opts.cpuprofile + "." + fileName(s.name)); err == nil {
+			defer f.Close()
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
+	var reconnected atomic.Int64
+	so := sendOpts{rate: o.rate}
+	if o.drop {
+		dropped := false
+		so.before = func(i int) {
+			if dropped || i < len(s.lines)/3 {
+				return
+			}
+			dropped = true
+			at := time.Now()
+			srv.Drop()
+			go func() {
+				// The bot rejoins on a new connection.
+				wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+				defer cancel()
+				for wctx.Err() == nil {
+					if srv.Joined(benchChannel) {
+						reconnected.Store(int64(time.Since(at)))
+						return
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}()
+		}
+	}
+	sr := send(ctx, srv, r, so)
+	res.LostLines, res.Delivered = sr.lost, sr.connected
+
+	limit := 60*time.Second + time.Duration(len(s.lines))*50*time.Microsecond
+	var apiEnd, feedEnd int64
+	if o.drop {
+		// Lines sent to nobody have no effect to wait for, and lines in
+		// flight at the cut may die in the socket or in go-twitch-irc's
+		// buffers before the bot sees them: the bot's own counters say what
+		// it received, and the run ends when it has applied all of it.
+		it := t.(*inprocTarget)
+		end, err := waitQuiet(it, r, limit)
+		if err != nil {
+			res.fail("%v", err)
+		}
+		st := it.bot.Stats()
+		res.Received = int(st.Lines - before.Lines)
+		res.ReceivedCommands = int(st.Commands - before.Commands)
+		apiEnd, feedEnd = end, end
+		res.ReconnectMS = float64(reconnected.Load()) / 1e6
+	} else {
+		timeout := time.After(limit)
+		for _, sd := range []*side{&r.api, &r.feed} {
+			select {
+			case <-sd.done:
+			case <-timeout:
+			}
+		}
+		var lat []int64
+		var resyncs, unexpected, left int
+		lat, apiEnd, resyncs, unexpected, left = r.api.results()
+		res.API, res.Resyncs = summarize(lat), resyncs
+		if left > 0 {
+			res.fail("api client: %d effects never arrived (resyncs %d, client closed: %v)", left, resyncs, api.closed())
+		}
+		if unexpected > 0 {
+			res.fail("api client: %d unexpected events", unexpected)
+		}
+		lat, feedEnd, resyncs, _, left = r.feed.results()
+		res.Overlay = summarize(lat)
+		if left > 0 {
+			res.fail("overlay client: never showed the final leaderboard (client closed: %v)", feed.closed())
+		}
+	}
+	pprof.StopCPUProfile() // a no-op unless profiling: the run is over
+	end := max(apiEnd, feedEnd)
+	res.APIEnd = (time.Duration(apiEnd) - sr.start).Seconds()
+	res.OverlayEnd = (time.Duration(feedEnd) - sr.start).Seconds()
+	res.Seconds = (time.Duration(end) - sr.start).Seconds()
+	if res.Seconds > 0 {
+		res.LinesPerSec = float64(len(s.lines)) / res.Seconds
+		res.CommandsPerSec = float64(s.commands()-countLost(r, true)) / res.Seconds
+	}
+	if o.raw != nil && o.raw.LinesPerSec > 0 {
+		res.Ratio = res.LinesPerSec / o.raw.LinesPerSec
+	}
+	if it, ok := t.(*inprocTarget); ok {
+		a, c, ns := it.counts.applies.Load(), it.counts.changes.Load(), it.counts.nanos.Load()
+		if a > 0 {
+			fmt.Fprintf(os.Stderr, "  %s: %d transactions, %.1f changes each, %.0f µs each in Apply (%.1f s)\n", s.name, a, float64(c)/float64(a), float64(ns)/float64(a)/1e3, float64(ns)/1e9)
+		}
+	}
+	if b.opts.memprofile != "" {
+		if f, err := os.Create(b.opts.memprofile + "." + fileName(s.name)); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
+	if m, err := t.Mem(); err == nil && !o.drop {
+		// (The drop run is in process: its memory is the bench's too.)
+		res.PeakRSSMB, res.EndRSSMB = float64(m.HWM)/(1<<20), float64(m.RSS)/(1<<20)
+	}
+	api.Close()
+	feed.Close()
+	stopped = true
+	if err := t.Stop(); err != nil {
+		res.fail("stop: %v", err)
+	}
+
+	setupN := 0
+	if o.setup != nil {
+		setupN = o.setup.newQuestions
+	}
+	want := func(id int) int {
+		if id >= len(s.votes) || len(s.votes[id]) == 0 {
+			return -1
+		}
+		n := s.base[id]
+		for _, l := range s.votes[id] {
+			if !r.lost[l] {
+				n++
+			}
+		}
+		return n
+	}
+	wantQ := questionsBefore + s.newQuestions
+	if o.setup != nil {
+		wantQ = setupN + s.newQuestions
+	}
+	if o.drop {
+		// Which delivered lines the bot received is known only in total.
+		want = func(int) int { return -1 }
+	}
+	check, err := checkDB(db, wantQ-countLostAsks(r), want)
+	if err != nil {
+		res.fail("check database: %v", err)
+	}
+	res.DB = check
+	if check.Mismatched > 0 || check.Detail != "" {
+		res.fail("database: %s", check.Detail)
+	}
+	if o.drop {
+		stored := check.VoteRows - setupN // the broadcaster's own votes
+		res.StoredCommands = stored
+		if stored != res.ReceivedCommands {
+			res.fail("the bot received %d votes, %d are stored", res.ReceivedCommands, stored)
+		}
+	}
+	return res
+}
+
+// countLost counts the commands among lost lines (all of them when
+// commands is false).
+func countLost(r *run, commands bool) int {
+	n := 0
+	for i, l := range r.lost {
+		if l && (!commands || r.s.kind[i] != lineChat) {
+			n++
+		}
+	}
+	return n
+}
+
+func countLostAsks(r *run) int {
+	n := 0
+	for i, l := range r.lost {
+		if l && r.s.kind[i] == lineAsk {
+			n++
+		}
+	}
+	return n
+}
+
+// waitQuiet waits until the in-process bot has applied every command it
+// received and nothing new arrived for half a second, and returns when the
+// last command was applied, in nanoseconds since r's base.
+func waitQuiet(t *inprocTarget, r *run, limit time.Duration) (int64, error) {
+	deadline := time.Now().Add(limit)
+	var last bot.Stats
+	quietSince := time.Now()
+	for time.Now().Before(deadline) {
+		st := t.bot.Stats()
+		if st != last {
+			last, quietSince = st, time.Now()
+		}
+		if st.Applied == st.Commands && time.Since(quietSince) > 500*time.Millisecond {
+			return r.now() - int64(time.Since(quietSince)), nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return r.now(), fmt.Errorf("bot still busy after %s: %+v", limit, last)
+}
+
+// ReadyResult is how long `tribune serve` takes to answer /healthz.
+type ReadyResult struct {
+	Questions int     `json:"questions"`
+	EmptyMS   float64 `json:"empty_ms"`
+	SeededMS  float64 `json:"seeded_ms"`
+	Ratio     float64 `json:"seeded_over_empty"`
+	Runs      int     `json:"runs"`
+}
+
+// measureReady starts `tribune serve` on an empty database and on a copy
+// of the seeded one, runs times each, and keeps the medians.
+func (b *bench) measureReady(runs int) (ReadyResult, error) {
+	res := ReadyResult{Questions: b.opts.seedQuestions, Runs: runs}
+	if b.bin == "" {
+		return res, errors.New("ready time needs the tribune binary (child target)")
+	}
+	var empty, seeded []time.Duration
+	for i := range runs {
+		for _, kind := range []string{"empty", "seeded"} {
+			path := filepath.Join(b.dir, fmt.Sprintf("ready-%s-%d.db", kind, i))
+			if kind == "seeded" {
+				if err := copyDB(b.seeded, path); err != nil {
+					return res, err
+				}
+			}
+			o := targetOpts{db: path, token: b.token, dir: b.dir}
+			if b.opts.childEnv != "" {
+				o.env = strings.Split(b.opts.childEnv, ",")
+			}
+			c, d, err := startChild(b.bin, o)
+			if err != nil {
+				return res, err
+			}
+			if err := c.Stop(); err != nil {
+				return res, err
+			}
+			if kind == "empty" {
+				empty = append(empty, d)
+			} else {
+				seeded = append(seeded, d)
+			}
+			os.Remove(path)
+			os.Remove(path + "-wal")
+			os.Remove(path + "-shm")
+		}
+	}
+	med := func(ds []time.Duration) float64 {
+		slices.Sort(ds)
+		return float64(ds[len(ds)/2]) / 1e6
+	}
+	res.EmptyMS, res.SeededMS = med(empty), med(seeded)
+	res.Ratio = res.SeededMS / res.EmptyMS
+	return res, nil
+}
+
+// startTarget starts Tribune on db, connected to the chat server at irc.
+func (b *bench) startTarget(db, irc string) (target, error) {
+	o := targetOpts{db: db, irc: irc, token: b.token, dir: b.dir}
+	if b.opts.childEnv != "" {
+		o.env = strings.Split(b.opts.childEnv, ",")
+	}
+	if b.opts.target == "inproc" {
+		return startInproc(o, b.logger)
+	}
+	c, _, err := startChild(b.bin, o)
+	return c, err
+}
+
+// freshDB returns a new database path in the bench directory.
+func (b *bench) freshDB(name string) string {
+	return filepath.Join(b.dir, fileName(name)+".db")
+}
+
+// fileName turns a run's name into a file name.
+func fileName(name string) string {
+	return strings.NewReplacer("@", "-", "+", "-").Replace(name)
+}
+
+// seededCopy copies the seeded database for one run.
+func (b *bench) seededCopy(name string) (string, error) {
+	p := b.freshDB(name)
+	return p, copyDB(b.seeded, p)
+}
