@@ -1,19 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,143 +12,6 @@ import (
 	"github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/internal/twitchfake"
 )
-
-var (
-	buildOnce sync.Once
-	buildPath string
-	buildErr  error
-)
-
-// buildTribune builds cmd/tribune once per test binary and returns the
-// executable's path: end-to-end tests run the program as users start it.
-func buildTribune(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "tribune-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		buildPath = filepath.Join(dir, "tribune")
-		out, err := exec.Command("go", "build", "-o", buildPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildPath
-}
-
-// freeAddr returns a loopback address with a port free at the time of the
-// call, so that a restarted server can come back on the same address.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// serveProcess is `tribune serve` running as a child process.
-type serveProcess struct {
-	cmd  *exec.Cmd
-	addr string
-	log  *bytes.Buffer
-	done chan struct{}
-}
-
-// startServe starts `tribune serve` with args, and waits until /healthz
-// answers.
-func startServe(t *testing.T, addr string, env []string, args ...string) *serveProcess {
-	t.Helper()
-	p := &serveProcess{addr: addr, log: &bytes.Buffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(buildTribune(t), append([]string{"serve", "--listen", addr}, args...)...)
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stdout, p.cmd.Stderr = &lockedWriter{w: p.log}, &lockedWriter{w: p.log}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() { p.kill() })
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		select {
-		case <-p.done:
-			t.Fatalf("tribune serve exited: %s", p.output())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("tribune serve not ready: %s", p.output())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (p *serveProcess) kill() {
-	p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.done
-}
-
-func (p *serveProcess) output() string {
-	if lw, ok := p.cmd.Stderr.(*lockedWriter); ok {
-		lw.mu.Lock()
-		defer lw.mu.Unlock()
-	}
-	return p.log.String()
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
-}
-
-// api calls the control API and decodes its JSON answer into out.
-func api(t *testing.T, method, url, token string, out any) int {
-	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	code := apiDo(req, out)
-	if code == 0 {
-		t.Fatalf("%s %s failed", method, url)
-	}
-	return code
-}
-
-// apiDo sends req and decodes a 200 answer's JSON into out. It returns the
-// HTTP status, or 0 when the request or the decoding failed.
-func apiDo(req *http.Request, out any) int {
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	if out != nil && resp.StatusCode == http.StatusOK {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			return 0
-		}
-	}
-	return resp.StatusCode
-}
 
 // Questions chosen to share no words that matter, so that the bot's
 // duplicate detection keeps each one separate.
@@ -190,38 +43,28 @@ func TestServeSurvivesKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: builds and runs the binary")
 	}
-	chat, err := twitchfake.Start()
-	if err != nil {
+	chat := startChat(t)
+	opts := serveOpts{db: filepath.Join(t.TempDir(), "e2e.db"), irc: chat.Addr(), auth: true, addr: freeAddr(t),
+		args: []string{"--premoderate=false"}}
+	p := startServe(t, opts)
+	ctx := testCtx(t, 60*time.Second)
+	if err := chat.WaitJoined(ctx, testChannel); err != nil {
 		t.Fatal(err)
-	}
-	t.Cleanup(func() { chat.Close() })
-	const channel, token = "townhall", "e2e-token"
-	addr := freeAddr(t)
-	db := filepath.Join(t.TempDir(), "e2e.db")
-	env := []string{"TRIBUNE_API_TOKEN=" + token, "TRIBUNE_TWITCH_USER=tribune_bot", "TRIBUNE_TWITCH_TOKEN=oauth:e2e"}
-	args := []string{"--channel", channel, "--irc", chat.Addr(), "--irc-tls=false", "--db", db, "--premoderate=false"}
-	p := startServe(t, addr, env, args...)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := chat.WaitJoined(ctx, channel); err != nil {
-		t.Fatalf("%v\n%s", err, p.output())
 	}
 
 	// Every viewer asks one question.
 	for i, q := range e2eQuestions {
-		chat.Say(channel, twitchfake.User{Login: "asker" + strconv.Itoa(i)}, "!question "+q)
+		chat.Say(testChannel, twitchfake.User{Login: "asker" + strconv.Itoa(i)}, "!question "+q)
 	}
 	ids := map[string]int{} // asker -> question number
-	for len(ids) < len(e2eQuestions) {
-		if _, err := chat.WaitReply(ctx, func(text string) bool {
-			for _, m := range askedReply.FindAllStringSubmatch(text, -1) {
-				n, _ := strconv.Atoi(m[2])
-				ids[m[1]] = n
-			}
-			return len(ids) == len(e2eQuestions)
-		}); err != nil {
-			t.Fatalf("acknowledged %d of %d questions: %v\n%s", len(ids), len(e2eQuestions), err, p.output())
+	if _, err := chat.WaitReply(ctx, func(text string) bool {
+		for _, m := range askedReply.FindAllStringSubmatch(text, -1) {
+			n, _ := strconv.Atoi(m[2])
+			ids[m[1]] = n
 		}
+		return len(ids) == len(e2eQuestions)
+	}); err != nil {
+		t.Fatalf("acknowledged %d of %d questions: %v", len(ids), len(e2eQuestions), err)
 	}
 	// Voters vote for a spread of questions; every vote is acknowledged.
 	want := map[int]int{} // question -> votes
@@ -238,7 +81,7 @@ func TestServeSurvivesKill9(t *testing.T) {
 		for k := range 3 {
 			b := ballot{"voter" + strconv.Itoa(v), ids["asker"+strconv.Itoa((v+k*5)%len(e2eQuestions))]}
 			ballots = append(ballots, b)
-			chat.Say(channel, twitchfake.User{Login: b.voter}, "!vote #"+strconv.Itoa(b.id))
+			chat.Say(testChannel, twitchfake.User{Login: b.voter}, "!vote #"+strconv.Itoa(b.id))
 		}
 	}
 	if _, err := chat.WaitReply(ctx, func(text string) bool {
@@ -254,15 +97,15 @@ func TestServeSurvivesKill9(t *testing.T) {
 		want[b.id]++
 	}
 	onAir := ids["asker4"]
-	if code := api(t, "POST", fmt.Sprintf("http://%s/api/questions/%d/show", addr, onAir), token, nil); code != http.StatusOK {
-		t.Fatalf("show: HTTP %d", code)
+	if _, err := p.api().Show(ctx, onAir); err != nil {
+		t.Fatalf("show: %v", err)
 	}
 	p.kill() // SIGKILL, right after the acknowledgements
 
-	startServe(t, addr, env, args...)
-	var got []tribune.Question
-	if code := api(t, "GET", "http://"+addr+"/api/questions", token, &got); code != http.StatusOK {
-		t.Fatalf("questions after restart: HTTP %d", code)
+	p = startServe(t, opts)
+	got, err := p.api().Questions(ctx, "")
+	if err != nil {
+		t.Fatalf("questions after restart: %v", err)
 	}
 	if len(got) != len(e2eQuestions) {
 		t.Fatalf("%d questions after restart, want %d", len(got), len(e2eQuestions))
@@ -280,7 +123,7 @@ func TestServeSurvivesKill9(t *testing.T) {
 		}
 	}
 	// The overlay feed shows the restored on-air question first thing.
-	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/overlay/ws", nil)
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+p.addr+"/overlay/ws", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main_test
+package main
 
 // Fault tests: the real tribune binary, built for the test, run as
 // `tribune serve` against the fake Twitch chat server, then hurt: killed
@@ -13,11 +13,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -34,222 +32,6 @@ import (
 	"github.com/tribune-live/tribune/overlay"
 	"github.com/tribune-live/tribune/store"
 )
-
-const (
-	faultChannel = "townhall"
-	faultToken   = "fault-test-token"
-)
-
-// faultBuild builds cmd/tribune into a directory every user may read and
-// traverse (the read-only test runs it as nobody), removed after the test.
-// The build cache makes every build after the first one a link.
-func faultBuild(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "tribune-fault-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "tribune")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("build tribune: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// faultServe is one `tribune serve` process.
-type faultServe struct {
-	t      *testing.T
-	cmd    *exec.Cmd
-	url    string
-	log    *syncBuffer
-	exited chan struct{}
-}
-
-// faultOpts says how to start `tribune serve`.
-type faultOpts struct {
-	db   string
-	irc  string
-	auth bool                // log in to chat, so that the bot replies
-	cred *syscall.Credential // run as another user
-	dir  string              // working directory and HOME
-}
-
-// syncBuffer collects a child's output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// faultStart starts `tribune serve` on a free loopback port and waits until
-// /healthz answers 200. The process is killed when the test ends, if it is
-// still running.
-func faultStart(t *testing.T, bin string, o faultOpts) *faultServe {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	s := &faultServe{t: t, url: "http://" + addr, log: &syncBuffer{}, exited: make(chan struct{})}
-	s.cmd = exec.Command(bin, "serve", "--channel", faultChannel, "--db", o.db, "--listen", addr,
-		"--irc", o.irc, "--irc-tls=false")
-	// The test's own environment must not configure the child.
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TRIBUNE_") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "TRIBUNE_API_TOKEN="+faultToken)
-	if o.auth {
-		env = append(env, "TRIBUNE_TWITCH_USER=tribune_bot", "TRIBUNE_TWITCH_TOKEN=oauth:fault")
-	}
-	if o.dir != "" {
-		s.cmd.Dir = o.dir
-		env = append(env, "HOME="+o.dir, "TMPDIR="+o.dir)
-	}
-	s.cmd.Env = env
-	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
-	if o.cred != nil {
-		s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: o.cred}
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("start tribune serve: %v", err)
-	}
-	go func() { s.cmd.Wait(); close(s.exited) }()
-	t.Cleanup(func() {
-		s.cmd.Process.Kill()
-		<-s.exited
-		if t.Failed() {
-			t.Logf("tribune serve output:\n%s", s.log)
-		}
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if s.healthy() {
-			return s
-		}
-		select {
-		case <-s.exited:
-			t.Fatalf("tribune serve exited before it was ready:\n%s", s.log)
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("tribune serve not healthy within 30 s:\n%s", s.log)
-		}
-	}
-}
-
-// healthy reports whether /healthz answers 200 "ok".
-func (s *faultServe) healthy() bool {
-	c := &http.Client{Timeout: 2 * time.Second}
-	resp, err := c.Get(s.url + "/healthz")
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode == http.StatusOK && strings.TrimSpace(string(body)) == "ok"
-}
-
-// alive reports whether the process is still running.
-func (s *faultServe) alive() bool {
-	select {
-	case <-s.exited:
-		return false
-	default:
-		return true
-	}
-}
-
-// kill sends SIGKILL and waits for the process to die.
-func (s *faultServe) kill() {
-	s.t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		s.t.Fatalf("kill: %v", err)
-	}
-	<-s.exited
-}
-
-// stop sends SIGTERM and waits for a graceful exit.
-func (s *faultServe) stop() {
-	s.t.Helper()
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(20 * time.Second):
-		s.t.Fatalf("tribune serve did not stop on SIGTERM:\n%s", s.log)
-	}
-	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
-		s.t.Errorf("tribune serve exit code %d after SIGTERM:\n%s", code, s.log)
-	}
-}
-
-// api returns a control API client, the remote console's.
-func (s *faultServe) api() *overlay.Client {
-	c := overlay.NewClient(s.url, faultToken)
-	s.t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// rss returns the process's resident set and its peak, in bytes.
-func (s *faultServe) rss() (cur, peak int64) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
-	if err != nil {
-		s.t.Fatalf("read memory of tribune serve: %v", err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		name, val, _ := strings.Cut(line, ":")
-		f := strings.Fields(val)
-		if len(f) == 0 {
-			continue
-		}
-		kb, _ := strconv.ParseInt(f[0], 10, 64)
-		switch name {
-		case "VmRSS":
-			cur = kb << 10
-		case "VmHWM":
-			peak = kb << 10
-		}
-	}
-	return cur, peak
-}
-
-// faultChat starts the fake Twitch chat server.
-func faultChat(t *testing.T) *twitchfake.Server {
-	t.Helper()
-	srv, err := twitchfake.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
-}
-
-// faultCtx returns a context that ends with the test or after d.
-func faultCtx(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
 
 // eventually polls cond until it holds or d has passed; cond describes the
 // state it saw, for the failure message.
@@ -272,12 +54,12 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() (bool, s
 // once, and waits until the Service has them all: ids 1..n.
 func broadcasterAsks(t *testing.T, chat *twitchfake.Server, api *overlay.Client, texts ...string) {
 	t.Helper()
-	owner := twitchfake.User{Login: faultChannel, ID: twitchfake.RoomID(faultChannel), Broadcaster: true}
+	owner := twitchfake.User{Login: testChannel, ID: twitchfake.RoomID(testChannel), Broadcaster: true}
 	msgs := make([]twitchfake.Message, len(texts))
 	for i, text := range texts {
 		msgs[i] = twitchfake.Message{User: owner, Text: "!q " + text}
 	}
-	chat.SayAll(faultChannel, msgs)
+	chat.SayAll(testChannel, msgs)
 	eventually(t, 20*time.Second, "broadcaster's questions", func() (bool, string) {
 		qs, err := api.Questions(context.Background(), tribune.StatusApproved)
 		return err == nil && len(qs) == len(texts), fmt.Sprintf("%d approved, err %v", len(qs), err)
@@ -308,7 +90,7 @@ func stormVoter(i int) twitchfake.User {
 func voteLines(chat *twitchfake.Server, from, to int) []string {
 	lines := make([]string, 0, to-from)
 	for i := from; i < to; i++ {
-		lines = append(lines, chat.Line(faultChannel, stormVoter(i), "!vote "+strconv.Itoa(1+i%10)))
+		lines = append(lines, chat.Line(testChannel, stormVoter(i), "!vote "+strconv.Itoa(1+i%10)))
 	}
 	return lines
 }
@@ -323,9 +105,9 @@ type eventWatch struct {
 	votes map[int]int
 }
 
-func watchEvents(t *testing.T, s *faultServe) *eventWatch {
+func watchEvents(t *testing.T, s *serveProcess) *eventWatch {
 	t.Helper()
-	h := http.Header{"Authorization": {"Bearer " + faultToken}}
+	h := http.Header{"Authorization": {"Bearer " + testToken}}
 	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.url, "http")+"/api/events", h)
 	if err != nil {
 		t.Fatalf("connect /api/events: %v", err)
@@ -389,12 +171,11 @@ func loadDB(t *testing.T, path string) tribune.SessionState {
 // that every vote whose event a client had received is there, that every
 // count equals its stored votes, and that the on-air question is back.
 func TestFaultKillDuringVoteStorm(t *testing.T) {
-	bin := faultBuild(t)
-	chat := faultChat(t)
+	chat := startChat(t)
 	db := filepath.Join(t.TempDir(), "tribune.db")
-	srv := faultStart(t, bin, faultOpts{db: db, irc: chat.Addr()})
-	ctx := faultCtx(t, 60*time.Second)
-	if err := chat.WaitJoined(ctx, faultChannel); err != nil {
+	srv := startServe(t, serveOpts{db: db, irc: chat.Addr()})
+	ctx := testCtx(t, 60*time.Second)
+	if err := chat.WaitJoined(ctx, testChannel); err != nil {
 		t.Fatal(err)
 	}
 	api := srv.api()
@@ -417,7 +198,7 @@ func TestFaultKillDuringVoteStorm(t *testing.T) {
 				return
 			default:
 			}
-			chat.SendLines(faultChannel, lines[n:n+200])
+			chat.SendLines(testChannel, lines[n:n+200])
 			n += 200
 		}
 	}()
@@ -435,7 +216,7 @@ func TestFaultKillDuringVoteStorm(t *testing.T) {
 	}
 	t.Logf("killed with %d of %d votes sent, %d delivered to the events client", nsent, storm, acked)
 
-	srv = faultStart(t, bin, faultOpts{db: db, irc: chat.Addr()})
+	srv = startServe(t, serveOpts{db: db, irc: chat.Addr()})
 	api = srv.api()
 	qs, err := api.Questions(ctx, "")
 	if err != nil {
@@ -477,7 +258,7 @@ func TestFaultKillDuringVoteStorm(t *testing.T) {
 	rows := map[int]int{}
 	for _, v := range st.Votes {
 		rows[v.QuestionID]++
-		if i, err := strconv.Atoi(v.VoterID); v.VoterID != twitchfake.RoomID(faultChannel) && (err != nil || i < 500_000 || i >= 500_000+nsent) {
+		if i, err := strconv.Atoi(v.VoterID); v.VoterID != twitchfake.RoomID(testChannel) && (err != nil || i < 500_000 || i >= 500_000+nsent) {
 			t.Errorf("vote on #%d from %q, who was never sent", v.QuestionID, v.VoterID)
 		}
 	}
@@ -501,12 +282,11 @@ func TestFaultKillDuringVoteStorm(t *testing.T) {
 // before Tribune sees them, and the test could not tell them from lines
 // Tribune lost.
 func TestFaultChatDropDuringStorm(t *testing.T) {
-	bin := faultBuild(t)
-	chat := faultChat(t)
+	chat := startChat(t)
 	db := filepath.Join(t.TempDir(), "tribune.db")
-	srv := faultStart(t, bin, faultOpts{db: db, irc: chat.Addr()})
-	ctx := faultCtx(t, 60*time.Second)
-	if err := chat.WaitJoined(ctx, faultChannel); err != nil {
+	srv := startServe(t, serveOpts{db: db, irc: chat.Addr()})
+	ctx := testCtx(t, 60*time.Second)
+	if err := chat.WaitJoined(ctx, testChannel); err != nil {
 		t.Fatal(err)
 	}
 	api := srv.api()
@@ -519,7 +299,7 @@ func TestFaultChatDropDuringStorm(t *testing.T) {
 	next, delivered, lost := 0, 0, 0
 	sendChunk := func(n int) {
 		lines := voteLines(chat, next, next+n)
-		if chat.SendLines(faultChannel, lines) > 0 {
+		if chat.SendLines(testChannel, lines) > 0 {
 			for i := next; i < next+n; i++ {
 				want[1+i%10]++
 			}
@@ -551,7 +331,7 @@ func TestFaultChatDropDuringStorm(t *testing.T) {
 	chat.Drop()
 	cut := time.Now()
 	// The storm goes on while the bot is away.
-	for !chat.Joined(faultChannel) {
+	for !chat.Joined(testChannel) {
 		if time.Since(cut) > 30*time.Second {
 			t.Fatalf("the bot did not rejoin within 30 s:\n%s", srv.log)
 		}
@@ -591,11 +371,10 @@ func TestFaultChatDropDuringStorm(t *testing.T) {
 // and the server's memory must stay bounded.
 func TestFaultStalledOverlayClients(t *testing.T) {
 	const clients, stalled, shows = 1000, 10, 400
-	bin := faultBuild(t)
-	chat := faultChat(t)
-	srv := faultStart(t, bin, faultOpts{db: filepath.Join(t.TempDir(), "tribune.db"), irc: chat.Addr()})
-	ctx := faultCtx(t, 90*time.Second)
-	if err := chat.WaitJoined(ctx, faultChannel); err != nil {
+	chat := startChat(t)
+	srv := startServe(t, serveOpts{db: filepath.Join(t.TempDir(), "tribune.db"), irc: chat.Addr()})
+	ctx := testCtx(t, 90*time.Second)
+	if err := chat.WaitJoined(ctx, testChannel); err != nil {
 		t.Fatal(err)
 	}
 	api := srv.api()
@@ -756,7 +535,6 @@ func TestFaultReadOnlyDatabase(t *testing.T) {
 	}
 	uid, _ := strconv.Atoi(nobody.Uid)
 	gid, _ := strconv.Atoi(nobody.Gid)
-	bin := faultBuild(t)
 
 	for _, tt := range []struct {
 		name    string
@@ -793,11 +571,11 @@ func TestFaultReadOnlyDatabase(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			chat := faultChat(t)
-			srv := faultStart(t, bin, faultOpts{db: path, irc: chat.Addr(), auth: true, dir: home,
+			chat := startChat(t)
+			srv := startServe(t, serveOpts{db: path, irc: chat.Addr(), auth: true, dir: home,
 				cred: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}})
-			ctx := faultCtx(t, 60*time.Second)
-			if err := chat.WaitJoined(ctx, faultChannel); err != nil {
+			ctx := testCtx(t, 60*time.Second)
+			if err := chat.WaitJoined(ctx, testChannel); err != nil {
 				t.Fatal(err)
 			}
 			api := srv.api()
@@ -808,8 +586,8 @@ func TestFaultReadOnlyDatabase(t *testing.T) {
 
 			ann := twitchfake.User{Login: "ann", ID: "1001"}
 			bob := twitchfake.User{Login: "bob", ID: "1002"}
-			chat.Say(faultChannel, ann, "!q Will the tram reach the northern districts?")
-			chat.Say(faultChannel, bob, "!vote 1")
+			chat.Say(testChannel, ann, "!q Will the tram reach the northern districts?")
+			chat.Say(testChannel, bob, "!vote 1")
 			for _, who := range []string{"@ann", "@bob"} {
 				reply, err := chat.WaitReply(ctx, func(text string) bool { return strings.Contains(text, who+" ") })
 				if err != nil {
@@ -862,7 +640,7 @@ func seedReadOnly(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	svc := tribune.NewService(db, faultChannel)
+	svc := tribune.NewService(db, testChannel)
 	svc.Premoderate = false
 	if err := svc.Open(context.Background()); err != nil {
 		t.Fatal(err)
