@@ -71,6 +71,9 @@ func startBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.NoFirstRun,
 		chromedp.UserDataDir(profile),
+		// Chromium puts its singleton socket under TMPDIR: keep it in the
+		// test's directory, removed with it, rather than in /tmp.
+		chromedp.Env("TMPDIR="+profile),
 		chromedp.WindowSize(1920, 1080),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
