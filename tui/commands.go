@@ -24,6 +24,10 @@ type snapshot struct {
 	session   tribune.Session
 	questions []tribune.Question
 	health    map[string]string
+	// prep is questions prepared for the index by the command that loaded
+	// them, so that the Model's goroutine does not sort them; nil when
+	// not done yet.
+	prep *prepared
 }
 
 // connectedMsg reports a subscription and the state loaded after it.
@@ -107,6 +111,7 @@ func load(ctx context.Context, mod tribune.Moderation) (snapshot, error) {
 	if snap.health, err = mod.Health(ctx); err != nil {
 		return snap, fmt.Errorf("load health: %w", err)
 	}
+	snap.prep = prepare(snap.questions)
 	return snap, nil
 }
 

@@ -1,9 +1,9 @@
 package tui
 
 import (
+	"cmp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/tribune-live/tribune"
@@ -42,6 +42,32 @@ var filters = func() []filter {
 	return append(fs, filterAll)
 }()
 
+// mask returns the set of status codes f lets through, a bit per code.
+func (f filter) mask() uint32 {
+	var m uint32
+	for c := range len(tribune.Statuses) + 1 {
+		var s tribune.Status // a status this console does not know
+		if c < len(tribune.Statuses) {
+			s = tribune.Statuses[c]
+		}
+		if f.match(s) {
+			m |= 1 << c
+		}
+	}
+	return m
+}
+
+// statusCode numbers s by its place in tribune.Statuses; statuses unknown to
+// this console (a newer server) share the number after the last.
+func statusCode(s tribune.Status) uint8 {
+	for i, v := range tribune.Statuses {
+		if v == s {
+			return uint8(i)
+		}
+	}
+	return uint8(len(tribune.Statuses))
+}
+
 func (f filter) match(s tribune.Status) bool {
 	switch f {
 	case filterAll:
@@ -61,18 +87,82 @@ func (f filter) next(d int) filter {
 
 // entry is one question as the console mirrors it.
 type entry struct {
-	q tribune.Question
-	// haystack is what search looks in, lower-cased; computed on demand and
-	// dropped when the text or author changes, so a vote costs nothing.
-	haystack string
+	q     tribune.Question
+	chunk int // its search text in the index's corpus
 }
 
-// index mirrors the session's questions and keeps the queue's view sorted
-// incrementally: a vote moves one id within view (a binary search and a
-// copy) instead of re-sorting everything, so the console stays fluid with
-// tens of thousands of questions. Only the Model's goroutine touches it.
+// slot is an entry's place in a sorted list. It carries copies of what
+// filtering reads, so that a pass over a list of a hundred thousand
+// questions reads the list alone, not every entry scattered over the
+// heap, which made such a pass several times slower.
+type slot struct {
+	e  *entry
+	id int   // e.q.ID
+	st uint8 // statusCode(e.q.Status)
+}
+
+func (e *entry) slot() slot { return slot{e: e, id: e.q.ID, st: statusCode(e.q.Status)} }
+
+// hit reports whether id is set in the bit set hits.
+func hit(hits []uint64, id int) bool {
+	return id>>6 < len(hits) && hits[id>>6]&(1<<(id&63)) != 0
+}
+
+// cmp orders a before b (-1) or after it (1) in order o; ids break ties,
+// so two questions are never equal.
+func (o order) cmp(a, b *tribune.Question) int {
+	if o == byAge {
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+	} else if a.Votes != b.Votes {
+		if a.Votes > b.Votes {
+			return -1
+		}
+		return 1
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+// search returns where e belongs in s, sorted by o. With skip >= 0, s is
+// read as if s[skip] were not there: that is where e goes when it moves.
+func (o order) search(s []slot, e *entry, skip int) int {
+	n := len(s)
+	if skip >= 0 {
+		n--
+	}
+	return sort.Search(n, func(i int) bool {
+		if skip >= 0 && i >= skip {
+			i++
+		}
+		return o.cmp(&s[i].e.q, &e.q) >= 0
+	})
+}
+
+// move moves s[i] to position j of s without it, shifting only what lies
+// between: a vote usually moves a question a few places.
+func move(s []slot, i, j int) {
+	e := s[i]
+	switch {
+	case j > i:
+		copy(s[i:j], s[i+1:j+1])
+	case j < i:
+		copy(s[j+1:i+1], s[j:i])
+	}
+	s[j] = e
+}
+
+// index mirrors the session's questions and keeps them sorted
+// incrementally, in both orders: a vote moves one entry within each list (a
+// binary search and a short copy) instead of re-sorting everything, and a
+// change of filter, order or search is one pass over a list that is already
+// sorted, so the console stays fluid with a hundred thousand questions.
+// Only the Model's goroutine touches it.
 type index struct {
-	byID       map[int]*entry
+	byID map[int]*entry
+	// sorted holds every question, by votes and by age: view is cut out of
+	// one of them.
+	sorted     [2][]slot
 	counts     map[tribune.Status]int
 	mergedFrom map[int][]int // target id -> ids merged into it, ascending
 	original   map[int]string
@@ -84,7 +174,10 @@ type index struct {
 	filter filter
 	order  order
 	search string // lower-cased; "" shows everything the filter lets through
-	view   []int  // ids shown, sorted by order
+	term   []byte // search, for the corpus
+	text   *corpus
+	hits   []uint64 // by question id, the questions whose text has term
+	view   []slot   // questions shown, sorted by order
 }
 
 func newIndex() *index {
@@ -94,6 +187,7 @@ func newIndex() *index {
 		mergedFrom: map[int][]int{},
 		original:   map[int]string{},
 		fresh:      map[int]struct{}{},
+		text:       &corpus{},
 		filter:     filterOpen,
 		order:      byVotes,
 	}
@@ -116,39 +210,14 @@ func (x *index) count(f filter) int {
 	return x.counts[tribune.Status(f)]
 }
 
-func (x *index) less(a, b *tribune.Question) bool {
-	if x.order == byAge {
-		if !a.Created.Equal(b.Created) {
-			return a.Created.Before(b.Created)
-		}
-		return a.ID < b.ID
-	}
-	if a.Votes != b.Votes {
-		return a.Votes > b.Votes
-	}
-	return a.ID < b.ID
-}
-
-func (e *entry) matches(term string) bool {
-	if term == "" {
-		return true
-	}
-	if e.haystack == "" {
-		e.haystack = strings.ToLower("#" + strconv.Itoa(e.q.ID) + " " + e.q.Author + " @" + e.q.AuthorLogin + " " + e.q.Text)
-	}
-	return strings.Contains(e.haystack, term)
-}
+func (x *index) less(a, b *tribune.Question) bool { return x.order.cmp(a, b) < 0 }
 
 func (x *index) shows(e *entry) bool {
-	return x.filter.match(e.q.Status) && e.matches(x.search)
+	return x.filter.match(e.q.Status) && (x.search == "" || x.text.contains(e, x.term))
 }
 
-// pos returns where q sits, or would sit, in view.
-func (x *index) pos(q *tribune.Question) int {
-	return sort.Search(len(x.view), func(i int) bool {
-		return !x.less(&x.byID[x.view[i]].q, q)
-	})
-}
+// at returns the id of the question at position i of view.
+func (x *index) at(i int) int { return x.view[i].e.q.ID }
 
 // find returns the position of question id in view.
 func (x *index) find(id int) (int, bool) {
@@ -156,8 +225,8 @@ func (x *index) find(id int) (int, bool) {
 	if !ok || !x.shows(e) {
 		return 0, false
 	}
-	i := x.pos(&e.q)
-	if i < len(x.view) && x.view[i] == id {
+	i := x.order.search(x.view, e, -1)
+	if i < len(x.view) && x.view[i].e == e {
 		return i, true
 	}
 	return 0, false
@@ -176,43 +245,78 @@ func (x *index) get(id int) (tribune.Question, bool) {
 // carry whole questions, so applying one twice is harmless.
 func (x *index) put(q tribune.Question) (added bool) {
 	e, ok := x.byID[q.ID]
-	if ok {
-		if i, in := x.find(q.ID); in {
-			x.view = slices.Delete(x.view, i, i+1)
-		}
-		x.counts[e.q.Status]--
-		if e.q.MergedInto != 0 && e.q.MergedInto != q.MergedInto {
-			x.mergedFrom[e.q.MergedInto] = slices.DeleteFunc(x.mergedFrom[e.q.MergedInto], func(id int) bool { return id == q.ID })
-			if len(x.mergedFrom[e.q.MergedInto]) == 0 {
-				delete(x.mergedFrom, e.q.MergedInto)
-			}
-		}
-		if e.q.Text != q.Text {
-			if _, seen := x.original[q.ID]; !seen {
-				x.original[q.ID] = e.q.Text
-			}
-		}
-		if e.q.Text != q.Text || e.q.Author != q.Author || e.q.AuthorLogin != q.AuthorLogin {
-			e.haystack = ""
-		}
-		old := e.q.MergedInto
-		e.q = q
-		x.addMerged(q, old)
-	} else {
+	if !ok {
 		e = &entry{q: q}
+		x.text.add(e)
 		x.byID[q.ID] = e
 		x.addMerged(q, 0)
+		for o := range x.sorted {
+			i := order(o).search(x.sorted[o], e, -1)
+			x.sorted[o] = slices.Insert(x.sorted[o], i, e.slot())
+		}
+		x.counts[q.Status]++
+		x.maxID = max(x.maxID, q.ID)
+		if q.Status != tribune.StatusPending {
+			delete(x.fresh, q.ID)
+		}
+		if x.shows(e) {
+			x.view = slices.Insert(x.view, x.order.search(x.view, e, -1), e.slot())
+		}
+		return true
 	}
+
+	// Where e is now, found with its old values.
+	var was [2]int
+	for o := range x.sorted {
+		was[o] = order(o).search(x.sorted[o], e, -1)
+	}
+	inView := -1
+	if i, in := x.find(q.ID); in {
+		inView = i
+	}
+
+	x.counts[e.q.Status]--
+	if e.q.MergedInto != 0 && e.q.MergedInto != q.MergedInto {
+		x.mergedFrom[e.q.MergedInto] = slices.DeleteFunc(x.mergedFrom[e.q.MergedInto], func(id int) bool { return id == q.ID })
+		if len(x.mergedFrom[e.q.MergedInto]) == 0 {
+			delete(x.mergedFrom, e.q.MergedInto)
+		}
+	}
+	if e.q.Text != q.Text {
+		if _, seen := x.original[q.ID]; !seen {
+			x.original[q.ID] = e.q.Text
+		}
+	}
+	refold := e.q.Text != q.Text || e.q.Author != q.Author || e.q.AuthorLogin != q.AuthorLogin
+	old := e.q.MergedInto
+	e.q = q
+	if refold {
+		x.text.replace(e, x.byID)
+	}
+	x.addMerged(q, old)
 	x.counts[q.Status]++
 	x.maxID = max(x.maxID, q.ID)
 	if q.Status != tribune.StatusPending {
 		delete(x.fresh, q.ID)
 	}
-	if x.shows(e) {
-		i := x.pos(&e.q)
-		x.view = slices.Insert(x.view, i, q.ID)
+
+	sl := e.slot()
+	for o := range x.sorted {
+		j := order(o).search(x.sorted[o], e, was[o])
+		move(x.sorted[o], was[o], j)
+		x.sorted[o][j] = sl
 	}
-	return !ok
+	switch shows := x.shows(e); {
+	case inView >= 0 && shows:
+		j := x.order.search(x.view, e, inView)
+		move(x.view, inView, j)
+		x.view[j] = sl
+	case inView >= 0:
+		x.view = slices.Delete(x.view, inView, inView+1)
+	case shows:
+		x.view = slices.Insert(x.view, x.order.search(x.view, e, -1), sl)
+	}
+	return false
 }
 
 func (x *index) addMerged(q tribune.Question, old int) {
@@ -226,27 +330,70 @@ func (x *index) addMerged(q tribune.Question, old int) {
 	}
 }
 
+// prepared is a snapshot's questions made ready for the index: folded for
+// search and sorted in both orders. prepare is the costly part of a load,
+// so the command that loads the snapshot runs it, off the Model's
+// goroutine.
+type prepared struct {
+	entries []*entry // as loaded
+	sorted  [2][]slot
+	text    *corpus
+}
+
+func prepare(qs []tribune.Question) *prepared {
+	n := 0
+	for i := range qs {
+		n += size(&qs[i])
+	}
+	// One allocation for every entry, one for the texts.
+	es := make([]entry, len(qs))
+	p := &prepared{entries: make([]*entry, len(qs)), text: &corpus{
+		buf: make([]byte, 0, n), start: make([]int, 0, len(qs)), id: make([]int, 0, len(qs)),
+	}}
+	for i, q := range qs {
+		es[i].q = q
+		p.entries[i] = &es[i]
+		p.text.add(p.entries[i])
+	}
+	for o := range p.sorted {
+		s := make([]slot, len(p.entries))
+		for i, e := range p.entries {
+			s[i] = e.slot()
+		}
+		slices.SortFunc(s, func(a, b slot) int { return order(o).cmp(&a.e.q, &b.e.q) })
+		p.sorted[o] = s
+	}
+	return p
+}
+
 // load replaces everything with qs. Pending questions that were not known
 // before count as fresh, unless this is the first load.
-func (x *index) load(qs []tribune.Question, first bool) {
+func (x *index) load(qs []tribune.Question, first bool) { x.loadPrepared(prepare(qs), first) }
+
+// loadPrepared is load with the questions already prepared.
+func (x *index) loadPrepared(p *prepared, first bool) {
 	known := x.byID
-	x.byID = make(map[int]*entry, len(qs))
+	x.byID = make(map[int]*entry, len(p.entries))
 	x.counts = map[tribune.Status]int{}
 	x.mergedFrom = map[int][]int{}
 	x.maxID = 0
-	for _, q := range qs {
+	dup := false
+	for _, e := range p.entries {
+		q := e.q
 		x.maxID = max(x.maxID, q.ID)
-		e := &entry{q: q}
 		if old, ok := known[q.ID]; ok {
 			if old.q.Text != q.Text {
 				if _, seen := x.original[q.ID]; !seen {
 					x.original[q.ID] = old.q.Text
 				}
-			} else {
-				e.haystack = old.haystack
 			}
 		} else if !first && q.Status == tribune.StatusPending {
 			x.fresh[q.ID] = struct{}{}
+		}
+		if prev, ok := x.byID[q.ID]; ok {
+			dup = true
+			x.counts[prev.q.Status]--
+			p.text.drop(prev)
 		}
 		x.byID[q.ID] = e
 		x.counts[q.Status]++
@@ -257,30 +404,34 @@ func (x *index) load(qs []tribune.Question, first bool) {
 			delete(x.fresh, id)
 		}
 	}
+	x.sorted = p.sorted
+	x.text = p.text
+	if dup {
+		// A remote server sent an id twice: keep the last, as put
+		// would, and only it in the sorted lists.
+		for o := range x.sorted {
+			x.sorted[o] = slices.DeleteFunc(x.sorted[o], func(s slot) bool { return x.byID[s.e.q.ID] != s.e })
+		}
+	}
+	x.view = nil
 	x.rebuild()
 }
 
-// rebuild recomputes view after the filter, order or search changed.
+// rebuild recomputes view after the filter or order changed, or the search
+// changed in a way that can bring questions back: one pass over the list
+// already sorted in the order shown.
 func (x *index) rebuild() {
-	es := make([]*entry, 0, len(x.byID))
-	for _, e := range x.byID {
-		if x.shows(e) {
-			es = append(es, e)
-		}
+	mask, search := x.filter.mask(), x.search != ""
+	if search {
+		x.match()
 	}
-	slices.SortFunc(es, func(a, b *entry) int {
-		switch {
-		case x.less(&a.q, &b.q):
-			return -1
-		case x.less(&b.q, &a.q):
-			return 1
-		}
-		return 0
-	})
 	x.view = x.view[:0]
-	for _, e := range es {
-		x.view = append(x.view, e.q.ID)
+	for _, s := range x.sorted[x.order] {
+		if mask&(1<<s.st) != 0 && (!search || hit(x.hits, s.id)) {
+			x.view = append(x.view, s)
+		}
 	}
+	clear(x.view[len(x.view):cap(x.view)])
 }
 
 func (x *index) setFilter(f filter) { x.filter = f; x.rebuild() }
@@ -291,6 +442,25 @@ func (x *index) setSearch(term string) {
 	if term == x.search {
 		return
 	}
-	x.search = term
+	old := x.search
+	x.search, x.term = term, []byte(term)
+	if old != "" && strings.Contains(term, old) {
+		// A longer query (typing on) can only narrow what the last one
+		// showed, and view is already filtered and sorted.
+		x.match()
+		x.view = slices.DeleteFunc(x.view, func(s slot) bool { return !hit(x.hits, s.id) })
+		return
+	}
 	x.rebuild()
+}
+
+// match sets hits to the questions whose text contains the search term.
+func (x *index) match() {
+	n := x.maxID>>6 + 1
+	if cap(x.hits) < n {
+		x.hits = make([]uint64, n)
+	}
+	x.hits = x.hits[:n]
+	clear(x.hits)
+	x.text.match(x.term, x.hits)
 }

@@ -14,6 +14,10 @@ import (
 // equals a full filter and sort, over random votes, status changes, edits,
 // merges and changes of filter, order and search.
 func TestIndexIncremental(t *testing.T) {
+	// Compact the search corpus as soon as half of it is dead, so that the
+	// edits below compact it many times.
+	defer func(n int) { compactMin = n }(compactMin)
+	compactMin = 0
 	rng := rand.New(rand.NewPCG(1, 2))
 	base := time.Date(2026, 11, 3, 20, 0, 0, 0, time.UTC)
 	words := []string{"bus", "school", "budget", "library", "park", "tax"}
@@ -43,8 +47,18 @@ func TestIndexIncremental(t *testing.T) {
 			}
 			return 1
 		})
-		if !slices.Equal(x.view, want) {
-			t.Fatalf("step %d: view=%v, want %v", step, x.view, want)
+		if got := viewIDs(t, x.view); !slices.Equal(got, want) {
+			t.Fatalf("step %d: view=%v, want %v", step, got, want)
+		}
+		for o := range x.sorted {
+			var all []int
+			for id := range x.byID {
+				all = append(all, id)
+			}
+			slices.SortFunc(all, func(a, b int) int { return order(o).cmp(&x.byID[a].q, &x.byID[b].q) })
+			if got := viewIDs(t, x.sorted[o]); !slices.Equal(got, all) {
+				t.Fatalf("step %d: sorted by %s=%v, want %v", step, order(o), got, all)
+			}
 		}
 		for s, n := range counts {
 			if x.counts[s] != n {
@@ -53,7 +67,7 @@ func TestIndexIncremental(t *testing.T) {
 		}
 	}
 	check(0)
-	next := 201
+	next, typed := 201, 0
 	for step := 1; step <= 5000; step++ {
 		id := 1 + rng.IntN(next-1)
 		q, _ := x.get(id)
@@ -78,11 +92,31 @@ func TestIndexIncremental(t *testing.T) {
 			x.setFilter(filters[rng.IntN(len(filters))])
 		case op < 95:
 			x.setOrder(order(rng.IntN(2)))
-		default:
+		case op < 98:
 			x.setSearch([]string{"", "bus", "SCHOOL", "user1", "#1"}[rng.IntN(5)])
+		default:
+			// Typing on and erasing, as in the search prompt: a longer
+			// query narrows the last result in place.
+			terms := []string{"u", "us", "use", "user", "user1", "user", "s", "sc", "sch", "b", "bu", "bus", "bus "}
+			x.setSearch(terms[typed%len(terms)])
+			typed++
 		}
 		check(step)
 	}
+}
+
+// viewIDs returns the ids in a list, checking that each slot's copies
+// match its entry.
+func viewIDs(t *testing.T, ss []slot) []int {
+	t.Helper()
+	ids := make([]int, len(ss))
+	for i, s := range ss {
+		if s != s.e.slot() {
+			t.Fatalf("slot of #%d: %d/%d, want %d/%d", s.e.q.ID, s.id, s.st, s.e.q.ID, statusCode(s.e.q.Status))
+		}
+		ids[i] = s.e.q.ID
+	}
+	return ids
 }
 
 // benchIndex returns an index of n questions with the "open" filter.

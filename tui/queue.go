@@ -60,7 +60,7 @@ func (q queue) update(msg tea.Msg) (queue, tea.Cmd) {
 		q.cursor = min(max(q.cursor, 0), max(n-1, 0))
 		q.sel = 0
 		if n > 0 {
-			q.sel = q.idx.view[q.cursor]
+			q.sel = q.idx.at(q.cursor)
 			delete(q.idx.fresh, q.sel)
 		}
 		return q.scroll(-1), nil
@@ -82,7 +82,7 @@ func (q queue) sync() queue {
 		q.cursor = i
 	} else {
 		q.cursor = min(max(q.cursor, 0), n-1)
-		q.sel = q.idx.view[q.cursor]
+		q.sel = q.idx.at(q.cursor)
 	}
 	return q.scroll(row)
 }
@@ -166,7 +166,7 @@ func (q queue) view(st *Styles, now time.Time, loading bool) string {
 			b.WriteString(strings.Repeat(" ", q.width))
 			continue
 		}
-		b.WriteString(q.row(st, now, &q.idx.byID[q.idx.view[i]].q, i == q.cursor))
+		b.WriteString(q.row(st, now, &q.idx.view[i].e.q, i == q.cursor))
 	}
 	return b.String()
 }

@@ -228,7 +228,10 @@ func (m Model) apply(s snapshot) Model {
 	if m.health == nil {
 		m.health = map[string]string{}
 	}
-	m.idx.load(s.questions, !m.loaded)
+	if s.prep == nil {
+		s.prep = prepare(s.questions)
+	}
+	m.idx.loadPrepared(s.prep, !m.loaded)
 	m.loaded = true
 	m.queue = m.queue.sync()
 	return m
