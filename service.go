@@ -73,8 +73,7 @@ type Service struct {
 	reports   map[voteKey]struct{}
 	bans      map[string]Ban
 	log       []LogEntry
-	lastAsk   map[string]time.Time
-	asked     map[string]int
+	asks      map[string]asks // by author user id
 	onAir     int
 	health    map[string]string
 }
@@ -82,6 +81,14 @@ type Service struct {
 type voteKey struct {
 	q     int
 	voter string
+}
+
+// asks is what the rate limits need to know of one author's questions. It
+// is small because the Service keeps one per author of the session: 100 000
+// of them in a big meeting.
+type asks struct {
+	last int64 // wall clock of the last question, Unix nanoseconds
+	n    int32 // questions in the session
 }
 
 // NewService returns a Service with the design's defaults.
@@ -136,25 +143,27 @@ func (s *Service) load(ctx context.Context, id int64) error {
 	for _, b := range bans {
 		s.bans[b.Login] = b
 	}
+	old := s.questions
 	s.session = st.Session
 	s.questions = make([]*Question, 0, len(st.Questions))
 	s.votes = make(map[voteKey]int, len(st.Votes))
 	s.reports = make(map[voteKey]struct{}, len(st.Reports))
-	s.asked = map[string]int{}
-	s.lastAsk = map[string]time.Time{}
+	s.asks = make(map[string]asks, len(st.Questions))
 	s.onAir = 0
 	for i := range st.Questions {
-		q := st.Questions[i]
+		// Pointers into the loaded slice: one allocation for the whole
+		// session instead of one per question.
+		q := &st.Questions[i]
 		if q.ID != len(s.questions)+1 {
 			return fmt.Errorf("load session %d: question %d out of sequence", id, q.ID)
 		}
-		s.questions = append(s.questions, &q)
-		s.asked[q.AuthorID]++
+		s.questions = append(s.questions, q)
+		a := s.asks[q.AuthorID]
+		a.n++
+		a.last = max(a.last, q.Created.UnixNano())
+		s.asks[q.AuthorID] = a
 		if q.Status == StatusOnAir {
 			s.onAir = q.ID
-		}
-		if q.Created.After(s.lastAsk[q.AuthorID]) {
-			s.lastAsk[q.AuthorID] = q.Created
 		}
 	}
 	for _, v := range st.Votes {
@@ -165,8 +174,14 @@ func (s *Service) load(ctx context.Context, id int64) error {
 	}
 	s.log = st.Log
 	if s.Matcher != nil {
-		for _, q := range s.questions {
+		// A reload (after a failed commit) forgets what the lost batch
+		// indexed; a first load has nothing to forget.
+		for _, q := range old {
 			s.Matcher.Remove(q.ID)
+		}
+		// The Matcher may index these in the background: bot.Matcher
+		// does, and finishes before its next Match.
+		for _, q := range s.questions {
 			if matchable(q.Status) {
 				s.Matcher.Add(q.ID, q.Text)
 			}
@@ -422,10 +437,11 @@ func (s *Service) Ask(ctx context.Context, a Actor, text string) (AskResult, err
 		}
 		now := s.Now()
 		if !a.Privileged() {
-			if s.SessionCap > 0 && s.asked[a.UserID] >= s.SessionCap {
+			prev, asked := s.asks[a.UserID]
+			if s.SessionCap > 0 && int(prev.n) >= s.SessionCap {
 				return Question{}, Errorf(ERATELIMIT, ReasonSessionCap, "%s has asked %d questions, the most allowed in a session", a.Name(), s.SessionCap).With("max", s.SessionCap)
 			}
-			if last, ok := s.lastAsk[a.UserID]; ok && s.RateInterval > 0 && now.Sub(last) < s.RateInterval {
+			if last := time.Unix(0, prev.last); asked && s.RateInterval > 0 && now.Sub(last) < s.RateInterval {
 				wait := int((s.RateInterval - now.Sub(last) + time.Second - 1) / time.Second)
 				return Question{}, Errorf(ERATELIMIT, ReasonTooFast, "%s must wait %d s before asking again", a.Name(), wait).With("wait", wait)
 			}
@@ -440,8 +456,10 @@ func (s *Service) Ask(ctx context.Context, a Actor, text string) (AskResult, err
 			Source: cmp.Or(a.Source, SourceTwitch), Created: now, Status: status, Votes: 1,
 		}
 		s.questions = append(s.questions, q)
-		s.asked[a.UserID]++
-		s.lastAsk[a.UserID] = now
+		rec := s.asks[a.UserID]
+		rec.n++
+		rec.last = now.UnixNano()
+		s.asks[a.UserID] = rec
 		s.votes[voteKey{q.ID, a.UserID}] = 0
 		tx.put(q, EventCreated)
 		tx.changes = append(tx.changes, Change{Kind: PutVote, Vote: Vote{SessionID: q.SessionID, QuestionID: q.ID, VoterID: a.UserID, Created: now}})

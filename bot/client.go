@@ -456,6 +456,10 @@ func (c *Client) handle(ctx context.Context, m *twitch.PrivateMessage, activity 
 		return
 	}
 	c.stats.commands.Add(1)
+	if cmd.Kind == KindAsk {
+		// A one-word message is a slice of the raw line (see actor).
+		cmd.Text = strings.Clone(cmd.Text)
+	}
 	a := c.actor(m)
 	// One worker per author keeps each viewer's commands in order.
 	q := c.queues[maphash.String(c.seed, a.UserID)%uint64(len(c.queues))]
@@ -488,16 +492,29 @@ func (c *Client) actor(m *twitch.PrivateMessage) tribune.Actor {
 	if !broadcaster && m.RoomID != "" && u.ID == m.RoomID {
 		broadcaster = true
 	}
-	login := strings.ToLower(u.Name)
+	// go-twitch-irc's names and tags are slices of the raw IRC line: kept
+	// as they are, every queued job, and every vote and question the
+	// Service keeps (its maps are keyed on the user id), would pin a whole
+	// line of several hundred bytes. Copies keep only the few bytes needed.
+	login := strings.Clone(strings.ToLower(u.Name))
 	return tribune.Actor{
 		Login:        login,
-		DisplayName:  u.DisplayName,
-		UserID:       u.ID,
+		DisplayName:  cloneUnless(u.DisplayName, login),
+		UserID:       strings.Clone(u.ID),
 		Moderator:    u.Badges["moderator"] > 0 || m.Tags["mod"] == "1",
 		Broadcaster:  broadcaster,
 		FirstMessage: m.FirstMessage,
 		Source:       tribune.SourceTwitch,
 	}
+}
+
+// cloneUnless returns a copy of s, or same when it is equal to s: the
+// display name is most often the login.
+func cloneUnless(s, same string) string {
+	if s == same {
+		return same
+	}
+	return strings.Clone(s)
 }
 
 // work applies the commands of one queue in order until ctx is done.

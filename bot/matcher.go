@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	tribune "github.com/tribune-live/tribune"
@@ -30,7 +31,17 @@ const DefaultThreshold = 0.7
 //
 // An inverted index (key word → questions) keeps Match fast with many open
 // questions: only questions that share one of the rarest key words of the
-// text can reach the threshold, and only those are compared.
+// text can reach the threshold, and only those are compared. The index is
+// compact, since it holds every open question of a session for the whole
+// meeting: key words are numbered, postings are 32-bit entries kept sorted,
+// and a question is 12 bytes plus its key-word numbers.
+//
+// Add only queues the text: a goroutine indexes what is queued, outside
+// the caller's lock, so that the Service loading 100 000 questions at
+// start is not held up by the index. Match and Len first index whatever is
+// still queued, so a text is never compared with a partial index: a
+// question asked in the first moments after a restart waits for the rest
+// of the index instead of missing a duplicate.
 //
 // A Matcher is safe for concurrent use.
 type Matcher struct {
@@ -39,10 +50,24 @@ type Matcher struct {
 	Threshold float64
 
 	mu    sync.Mutex
+	idle  sync.Cond      // on mu: signalled when the builder has applied what it took
 	dict  map[string]tok // every key word seen, numbered
-	post  [][]*doc       // key word number → questions that have it; dead ones removed lazily
-	docs  map[int]*doc
+	post  [][]entry      // key word number → questions that have it, sorted
+	docs  []doc          // by id: entry e >= 0 is question e
+	xdocs []doc          // entry e < 0 is xdocs[^e]: ids too large (or negative) for docs
+	xid   []int          // id of each xdocs slot
+	xslot map[int]int32  // id → live xdocs slot
+	arena []tok          // key-word numbers of the questions; a doc's are arena[off:off+n]
+	waste int            // arena entries no live doc uses
+	live  int
 	epoch uint32
+
+	// pending holds the Adds (and the Removes that came after them) not
+	// indexed yet, in order; the builder indexes pending[:taken] outside
+	// the lock.
+	pending  []op
+	taken    int
+	building bool
 }
 
 // tok numbers a key word. Numbers of critical key words (negations,
@@ -51,42 +76,49 @@ type tok uint32
 
 const critBit tok = 1 << 31
 
+// entry names an indexed question in a posting list (see Matcher.docs).
+type entry int32
+
 type doc struct {
-	id   int
-	toks []tok // sorted, unique
-	dead bool
+	off  uint32 // first key word in arena
 	seen uint32 // epoch of the last Match that looked at it
+	n    uint16 // number of key words: 300 runes hold fewer than 2^16
+	live bool
 }
+
+type op struct {
+	id     int
+	text   string
+	remove bool
+}
+
+// Sizes of the index's moving parts.
+const (
+	// maxDense bounds the ids kept in a table indexed by id; others (no
+	// Service makes them) go to a map.
+	maxDense = 1 << 24
+	// buildChunk is how many queued texts the builder takes at a time:
+	// the lock is held only while a chunk's key words are inserted.
+	buildChunk = 256
+)
 
 // NewMatcher returns an empty Matcher with DefaultThreshold.
 func NewMatcher() *Matcher {
-	return &Matcher{Threshold: DefaultThreshold, dict: map[string]tok{}, docs: map[int]*doc{}}
+	m := &Matcher{Threshold: DefaultThreshold, dict: map[string]tok{}}
+	m.idle.L = &m.mu
+	return m
 }
 
-// Add indexes question id with its text, replacing what id had.
+// Add indexes question id with its text, replacing what id had. It
+// returns at once: the text is indexed in the background, before any later
+// Match.
 func (m *Matcher) Add(id int, text string) {
-	kw := keyWords(text)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.removeLocked(id)
-	toks := make([]tok, len(kw))
-	for i, w := range kw {
-		t, ok := m.dict[w]
-		if !ok {
-			t = tok(len(m.post))
-			m.post = append(m.post, nil)
-			if critical(w) {
-				t |= critBit
-			}
-			m.dict[w] = t
-		}
-		toks[i] = t
-	}
-	slices.Sort(toks)
-	d := &doc{id: id, toks: toks}
-	m.docs[id] = d
-	for _, t := range toks {
-		m.post[t&^critBit] = append(m.post[t&^critBit], d)
+	m.pending = append(m.pending, op{id: id, text: text})
+	if !m.building {
+		m.building = true
+		go m.build()
 	}
 }
 
@@ -94,27 +126,207 @@ func (m *Matcher) Add(id int, text string) {
 func (m *Matcher) Remove(id int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.removeLocked(id)
-}
-
-func (m *Matcher) removeLocked(id int) {
-	if d, ok := m.docs[id]; ok {
-		d.dead = true
-		delete(m.docs, id)
+	if len(m.pending) > 0 {
+		// After the queued Adds, one of which may be id's.
+		m.pending = append(m.pending, op{id: id, remove: true})
+		return
 	}
+	m.removeLocked(id)
 }
 
 // Len returns how many questions are indexed.
 func (m *Matcher) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.docs)
+	m.settleLocked()
+	return m.live
+}
+
+// build indexes the queued texts, a chunk at a time, until none is left.
+// Key words are computed outside the lock, so that Add and Remove never wait
+// for more than a chunk's insertion.
+func (m *Matcher) build() {
+	var (
+		kws  []string
+		ends []int
+	)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for len(m.pending) > 0 {
+		n := min(len(m.pending), buildChunk)
+		ops := m.pending[:n]
+		m.taken = n
+		m.mu.Unlock()
+		// Nobody touches pending[:taken] meanwhile: Add and Remove append
+		// after it, settleLocked waits for taken to drop to 0.
+		kws, ends = kws[:0], ends[:0]
+		for _, o := range ops {
+			if !o.remove {
+				kws = appendKeyWords(kws, o.text)
+			}
+			ends = append(ends, len(kws))
+		}
+		m.mu.Lock()
+		from := 0
+		for i, o := range ops {
+			if o.remove {
+				m.removeLocked(o.id)
+			} else {
+				m.insertLocked(o.id, kws[from:ends[i]])
+			}
+			from = ends[i]
+		}
+		clear(ops) // drop the texts: pending's array lives until it empties
+		m.pending = m.pending[n:]
+		m.taken = 0
+		m.idle.Broadcast()
+	}
+	m.pending = nil
+	m.building = false
+}
+
+// settleLocked indexes everything queued, on the caller's goroutine, after
+// the chunk the builder holds, if any.
+func (m *Matcher) settleLocked() {
+	for m.taken > 0 {
+		m.idle.Wait()
+	}
+	if len(m.pending) == 0 {
+		return
+	}
+	var kws []string
+	for _, o := range m.pending {
+		if o.remove {
+			m.removeLocked(o.id)
+			continue
+		}
+		kws = appendKeyWords(kws[:0], o.text)
+		m.insertLocked(o.id, kws)
+	}
+	m.pending = nil // a start's queue is big: let it go
+}
+
+// find returns the entry of question id, if it is indexed.
+func (m *Matcher) find(id int) (entry, bool) {
+	if id >= 0 && id < len(m.docs) && m.docs[id].live {
+		return entry(id), true
+	}
+	if x, ok := m.xslot[id]; ok {
+		return ^entry(x), true
+	}
+	return 0, false
+}
+
+func (m *Matcher) doc(e entry) *doc {
+	if e >= 0 {
+		return &m.docs[e]
+	}
+	return &m.xdocs[^e]
+}
+
+func (m *Matcher) id(e entry) int {
+	if e >= 0 {
+		return int(e)
+	}
+	return m.xid[^e]
+}
+
+// insertLocked indexes id with key words kw (sorted, unique), replacing
+// what id had.
+func (m *Matcher) insertLocked(id int, kw []string) {
+	m.removeLocked(id)
+	off := len(m.arena)
+	for _, w := range kw {
+		t, ok := m.dict[w]
+		if !ok {
+			t = tok(len(m.post))
+			m.post = append(m.post, nil)
+			if critical(w) {
+				t |= critBit
+			}
+			m.dict[strings.Clone(w)] = t // w may be a slice of a long text
+		}
+		m.arena = append(m.arena, t)
+	}
+	toks := m.arena[off:]
+	slices.Sort(toks)
+	d := doc{off: uint32(off), n: uint16(len(toks)), live: true}
+	var e entry
+	switch {
+	case id >= 0 && id < maxDense && id < 2*len(m.docs)+1024:
+		if id >= len(m.docs) {
+			m.docs = slices.Grow(m.docs, id+1-len(m.docs))[:id+1]
+		}
+		m.docs[id] = d
+		e = entry(id)
+	default:
+		if m.xslot == nil {
+			m.xslot = map[int]int32{}
+		}
+		x := int32(len(m.xdocs))
+		m.xdocs = append(m.xdocs, d)
+		m.xid = append(m.xid, id)
+		m.xslot[id] = x
+		e = ^entry(x)
+	}
+	m.live++
+	for _, t := range toks {
+		k := t &^ critBit
+		list := m.post[k]
+		if n := len(list); n == 0 || list[n-1] < e {
+			m.post[k] = append(list, e) // the usual case: ids grow
+			continue
+		}
+		i, _ := slices.BinarySearch(list, e)
+		m.post[k] = slices.Insert(list, i, e)
+	}
+}
+
+func (m *Matcher) removeLocked(id int) {
+	e, ok := m.find(id)
+	if !ok {
+		return
+	}
+	d := m.doc(e)
+	for _, t := range m.arena[d.off : d.off+uint32(d.n)] {
+		k := t &^ critBit
+		if i, found := slices.BinarySearch(m.post[k], e); found {
+			m.post[k] = slices.Delete(m.post[k], i, i+1)
+		}
+	}
+	d.live = false
+	m.live--
+	m.waste += int(d.n)
+	if e < 0 {
+		delete(m.xslot, id)
+	}
+	if m.waste > 1<<16 && m.waste > len(m.arena)/2 {
+		m.compact()
+	}
+}
+
+// compact drops the key words of removed and replaced questions from the
+// arena.
+func (m *Matcher) compact() {
+	arena := make([]tok, 0, len(m.arena)-m.waste)
+	move := func(ds []doc) {
+		for i := range ds {
+			if d := &ds[i]; d.live {
+				off := len(arena)
+				arena = append(arena, m.arena[d.off:d.off+uint32(d.n)]...)
+				d.off = uint32(off)
+			}
+		}
+	}
+	move(m.docs)
+	move(m.xdocs)
+	m.arena, m.waste = arena, 0
 }
 
 // Match returns the indexed question that text repeats: the most similar
 // one, the oldest (smallest id) among equals.
 func (m *Matcher) Match(text string) (int, bool) {
-	kw := keyWords(text)
+	kw := appendKeyWords(nil, text)
 	if len(kw) == 0 {
 		return 0, false
 	}
@@ -124,6 +336,7 @@ func (m *Matcher) Match(text string) (int, bool) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.settleLocked()
 	a := make([]tok, 0, len(kw))
 	unknown := 0 // key words no question has: they only count in the size of text's set
 	for _, w := range kw {
@@ -151,25 +364,27 @@ func (m *Matcher) Match(text string) (int, bool) {
 	slices.SortFunc(order, func(x, y tok) int { return len(m.post[x&^critBit]) - len(m.post[y&^critBit]) })
 	slices.Sort(a)
 	m.epoch++
+	if m.epoch == 0 { // wrapped: forget the old marks
+		for i := range m.docs {
+			m.docs[i].seen = 0
+		}
+		for i := range m.xdocs {
+			m.xdocs[i].seen = 0
+		}
+		m.epoch = 1
+	}
 	best, bestScore := 0, -1.0
 	for _, t := range order[:len(a)-need+1] {
-		list := m.post[t&^critBit]
-		dead := 0
-		for _, d := range list {
-			if d.dead {
-				dead++
-				continue
-			}
+		for _, e := range m.post[t&^critBit] {
+			d := m.doc(e)
 			if d.seen == m.epoch {
 				continue
 			}
 			d.seen = m.epoch
-			if s, ok := similarity(a, unknown, d.toks, th); ok && (s > bestScore || s == bestScore && d.id < best) {
-				best, bestScore = d.id, s
+			id := m.id(e)
+			if s, ok := similarity(a, unknown, m.arena[d.off:d.off+uint32(d.n)], th); ok && (s > bestScore || s == bestScore && id < best) {
+				best, bestScore = id, s
 			}
-		}
-		if dead > 0 && dead*2 >= len(list) {
-			m.post[t&^critBit] = slices.DeleteFunc(list, func(d *doc) bool { return d.dead })
 		}
 	}
 	return best, bestScore >= 0
@@ -179,7 +394,7 @@ func (m *Matcher) Match(text string) (int, bool) {
 // default threshold. It is what Match applies to each candidate.
 func Similar(a, b string) bool {
 	m := NewMatcher()
-	m.Add(1, a)
+	m.insertLocked(1, appendKeyWords(nil, a)) // m is not shared yet
 	_, ok := m.Match(b)
 	return ok
 }
@@ -243,24 +458,75 @@ func critical(t string) bool {
 	return false
 }
 
-// keyWords returns the sorted, unique key words of text.
-func keyWords(text string) []string {
-	ws := words(fold(text))
-	out := make([]string, 0, len(ws))
-	for i, w := range ws {
+// appendKeyWords appends the sorted, unique key words of text to dst. They
+// are slices of text (or of its folded copy) except for the few words
+// stemming rewrites.
+func appendKeyWords(dst []string, text string) []string {
+	start := len(dst)
+	folded := fold(text)
+	prev := ""
+	for i := 0; ; {
+		var w string
+		if w, i = nextWord(folded, i); w == "" {
+			break
+		}
 		switch {
 		case negations[w]:
-			out = append(out, negation)
-		case w == "t" && i > 0 && strings.HasSuffix(ws[i-1], "n"):
-			out = append(out, negation) // don't, can't, won't: "don" "t"
+			dst = append(dst, negation)
+		case w == "t" && strings.HasSuffix(prev, "n"):
+			dst = append(dst, negation) // don't, can't, won't: "don" "t"
 		case stopWords[w]:
-		case utf8.RuneCountInString(w) == 1 && !isDigit(w[0]):
+		case len(w) == 1 && !isDigit(w[0]): // one ASCII letter
+		case len(w) <= 4 && utf8.RuneCountInString(w) == 1 && !isDigit(w[0]):
 		default:
-			out = append(out, stem(w))
+			dst = append(dst, stem(w))
 		}
+		prev = w
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	kw := dst[start:]
+	if len(kw) > 1 {
+		slices.Sort(kw)
+		kw = slices.Compact(kw)
+	}
+	if len(kw) > maxKeyWords {
+		kw = kw[:maxKeyWords]
+	}
+	return dst[:start+len(kw)]
+}
+
+// maxKeyWords bounds the key words of one text (a doc counts them in 16
+// bits); a question of 300 runes has at most 150.
+const maxKeyWords = 1<<16 - 1
+
+// nextWord returns the first word of folded at or after byte i, and the
+// index after it; "" at the end. A word is a run of letters and digits, as
+// in words.
+func nextWord(folded string, i int) (string, int) {
+	start := -1
+	for i < len(folded) {
+		c := folded[i]
+		size := 1
+		var in bool
+		if c < utf8.RuneSelf {
+			in = 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || 'A' <= c && c <= 'Z'
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(folded[i:])
+			in = unicode.IsLetter(r) || unicode.IsDigit(r)
+		}
+		if in {
+			if start < 0 {
+				start = i
+			}
+		} else if start >= 0 {
+			return folded[start:i], i
+		}
+		i += size
+	}
+	if start >= 0 {
+		return folded[start:], i
+	}
+	return "", i
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/tribune-live/tribune/bot"
@@ -147,5 +148,124 @@ func BenchmarkMatcher(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		m.Match(fmt.Sprintf("Will the %s near street %d be fixed?", topics[i%len(topics)], i%500))
+	}
+}
+
+// BenchmarkMatcherBuild indexes 100 000 questions, as `tribune serve` does
+// at start, and reports the index's live heap.
+func BenchmarkMatcherBuild(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	topics := []string{"rent", "tram", "taxes", "pool", "library", "school", "park", "bridge", "police", "budget", "housing", "trees"}
+	texts := make([]string, 100_000)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("What about the %s and the %s near street %d, question %d?",
+			topics[rng.IntN(len(topics))], topics[rng.IntN(len(topics))], rng.IntN(500), i)
+	}
+	b.ReportAllocs()
+	var heap float64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		m := bot.NewMatcher()
+		for i, text := range texts {
+			m.Add(i+1, text)
+		}
+		if n := m.Len(); n != len(texts) {
+			b.Fatalf("Len=%d, want %d", n, len(texts))
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		heap = float64(after.HeapAlloc-before.HeapAlloc) / (1 << 20)
+		runtime.KeepAlive(m)
+	}
+	b.ReportMetric(heap, "MB-live")
+}
+
+// TestMatcherWhileBuilding asks right after a big load, while the index is
+// still being built in the background: nothing queued before a Match may be
+// missed by it, and Removes and replacements apply in the order they came.
+func TestMatcherWhileBuilding(t *testing.T) {
+	const n = 20_000
+	load := func() *bot.Matcher {
+		m := bot.NewMatcher()
+		for i := 1; i <= n; i++ {
+			m.Add(i, fmt.Sprintf("What about the street number %d and its trees?", i))
+		}
+		return m
+	}
+	t.Run("LastAddedFound", func(t *testing.T) {
+		m := load()
+		if id, ok := m.Match(fmt.Sprintf("what about street number %d and the trees", n)); !ok || id != n {
+			t.Errorf("Match=%d,%v, want %d", id, ok, n)
+		}
+	})
+	t.Run("RemoveAfterAdd", func(t *testing.T) {
+		m := load()
+		m.Remove(n)
+		if id, ok := m.Match(fmt.Sprintf("what about street number %d and the trees", n)); ok {
+			t.Errorf("Match=%d, want none: #%d was removed", id, n)
+		}
+		if got := m.Len(); got != n-1 {
+			t.Errorf("Len=%d, want %d", got, n-1)
+		}
+	})
+	t.Run("ReplaceAfterAdd", func(t *testing.T) {
+		m := load()
+		m.Add(n/2, "Will the harbour ferry run on Sundays?")
+		if id, ok := m.Match(fmt.Sprintf("what about street number %d and the trees", n/2)); ok {
+			t.Errorf("Match=%d, want none: #%d was replaced", id, n/2)
+		}
+		if id, ok := m.Match("will the harbour ferry run on sundays"); !ok || id != n/2 {
+			t.Errorf("Match=%d,%v, want %d", id, ok, n/2)
+		}
+	})
+	t.Run("Concurrent", func(t *testing.T) {
+		// Adds, Removes and Matches from several goroutines while the
+		// index builds: run with -race.
+		m := load()
+		done := make(chan struct{})
+		for g := range 4 {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				for i := range 200 {
+					id := n + 1 + g*1000 + i
+					m.Add(id, fmt.Sprintf("Will the harbour ferry %d sail?", id))
+					if got, ok := m.Match(fmt.Sprintf("will harbour ferry %d sail", id)); !ok || got != id {
+						t.Errorf("Match=%d,%v, want %d", got, ok, id)
+					}
+					m.Remove(id)
+				}
+			}()
+		}
+		for range 4 {
+			<-done
+		}
+		if got := m.Len(); got != n {
+			t.Errorf("Len=%d, want %d", got, n)
+		}
+	})
+}
+
+// TestMatcherLargeIDs indexes ids far apart, which are not kept in the
+// table indexed by id.
+func TestMatcherLargeIDs(t *testing.T) {
+	m := bot.NewMatcher()
+	ids := []int{-5, 0, 1, 1 << 30, 1 << 40}
+	for i, id := range ids {
+		m.Add(id, fmt.Sprintf("When will bridge number %d reopen?", i))
+	}
+	for i, id := range ids {
+		if got, ok := m.Match(fmt.Sprintf("when is bridge number %d reopening", i)); !ok || got != id {
+			t.Errorf("Match(bridge %d)=%d,%v, want %d", i, got, ok, id)
+		}
+	}
+	m.Remove(1 << 30)
+	m.Add(1<<30, "Will the pool reopen in June?")
+	if got, ok := m.Match("will the pool reopen in june"); !ok || got != 1<<30 {
+		t.Errorf("Match(pool)=%d,%v, want %d", got, ok, 1<<30)
+	}
+	if got := m.Len(); got != len(ids) {
+		t.Errorf("Len=%d, want %d", got, len(ids))
 	}
 }
