@@ -61,3 +61,37 @@ func BenchmarkApplyOneVoteFull(b *testing.B) { benchVotes(b, 1, "FULL") }
 
 // BenchmarkApplyBatch100Full is BenchmarkApplyBatch100 with Sync "FULL".
 func BenchmarkApplyBatch100Full(b *testing.B) { benchVotes(b, 100, "FULL") }
+
+// BenchmarkLoadSession reads a session of 100 000 questions, each with its
+// author's vote, as `tribune serve` does at start.
+func BenchmarkLoadSession(b *testing.B) {
+	ctx := context.Background()
+	db := store.NewDB(b.TempDir() + "/load.db")
+	if err := db.Open(); err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	sess, err := db.OpenSession(ctx, "chan", "", t0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 100_000
+	changes := make([]tribune.Change, 0, 2*n)
+	for id := 1; id <= n; id++ {
+		q := question(sess.ID, id, "What will you do about the libraries and the trams in district "+strconv.Itoa(id)+"?")
+		changes = append(changes, putQ(q), putV(tribune.Vote{SessionID: sess.ID, QuestionID: id, VoterID: q.AuthorID, Created: q.Created}))
+	}
+	if err := db.Apply(ctx, changes); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		st, err := db.LoadSession(ctx, sess.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(st.Questions) != n || len(st.Votes) != n {
+			b.Fatalf("Questions=%d Votes=%d, want %d", len(st.Questions), len(st.Votes), n)
+		}
+	}
+}

@@ -19,6 +19,9 @@ const timeFormat = "2006-01-02T15:04:05.000000000Z07:00"
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
 func parseTime(s string) (time.Time, error) {
+	if t, ok := parseStoredTime(s); ok {
+		return t, nil
+	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("parse time %q: %w", s, err)
@@ -169,4 +172,38 @@ func nullIntValue(n sql.NullInt64) int64 {
 		return 0
 	}
 	return n.Int64
+}
+
+// parseStoredTime parses a time written with timeFormat in UTC, the form
+// of every time Tribune writes, several times faster than time.Parse: a
+// session of 100 000 questions holds 200 000 of them. ok is false for any
+// other form, which parseTime then reads with time.Parse.
+func parseStoredTime(s string) (t time.Time, ok bool) {
+	// 2006-01-02T15:04:05.000000000Z
+	if len(s) != 30 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[29] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(from, to int) int {
+		v := 0
+		for i := from; i < to; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				ok = false
+				return 0
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	ok = true
+	year, month, day := num(0, 4), num(5, 7), num(8, 10)
+	hour, minute, sec, nsec := num(11, 13), num(14, 16), num(17, 19), num(20, 29)
+	if !ok || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t = time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	if t.Day() != day {
+		return time.Time{}, false // February 30th and the like: time.Parse says why
+	}
+	return t, true
 }

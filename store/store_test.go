@@ -440,3 +440,45 @@ func TestNotOpen(t *testing.T) {
 		t.Errorf("Close of a DB that is not open: %v", err)
 	}
 }
+
+// TestLoadSessionConnections loads a session read on two connections at
+// once (the default pool) and on a pool of one: every question, in id
+// order, with its votes, either way.
+func TestLoadSessionConnections(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		conns int
+	}{{"Pool4", 4}, {"Pool1", 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := store.NewDB(filepath.Join(t.TempDir(), "tribune.db"))
+			db.MaxOpenConns = tc.conns
+			if err := db.Open(); err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			t.Cleanup(func() { db.Close() })
+			ctx := context.Background()
+			sess, err := db.OpenSession(ctx, "chan", "", t0)
+			if err != nil {
+				t.Fatalf("OpenSession: %v", err)
+			}
+			const n = 1000
+			var changes []tribune.Change
+			for id := 1; id <= n; id++ {
+				q := question(sess.ID, id, fmt.Sprintf("question %d", id))
+				changes = append(changes, putQ(q), putV(tribune.Vote{SessionID: sess.ID, QuestionID: id, VoterID: q.AuthorID, Created: q.Created}))
+			}
+			if err := db.Apply(ctx, changes); err != nil {
+				t.Fatalf("Apply: %v", err)
+			}
+			st := MustLoad(t, db, sess.ID)
+			if len(st.Questions) != n || len(st.Votes) != n {
+				t.Fatalf("Questions=%d Votes=%d, want %d", len(st.Questions), len(st.Votes), n)
+			}
+			for i, q := range st.Questions {
+				if want := question(sess.ID, i+1, fmt.Sprintf("question %d", i+1)); q != want {
+					t.Fatalf("Questions[%d]=%+v, want %+v", i, q, want)
+				}
+			}
+		})
+	}
+}
