@@ -28,6 +28,11 @@ type Matcher interface {
 	Remove(id int)
 	// Match returns the id of a question that text repeats.
 	Match(text string) (id int, ok bool)
+	// Wait returns once Match would not have to wait for indexing, or
+	// when ctx ends. A Matcher that indexes in the background (after a
+	// restart, a whole session at once) makes Ask wait here, outside the
+	// Service's lock, rather than hold up every command in Match.
+	Wait(ctx context.Context) error
 }
 
 // WordFilter finds banned words in a text.
@@ -416,6 +421,11 @@ func (s *Service) Ask(ctx context.Context, a Actor, text string) (AskResult, err
 	if s.Words != nil {
 		if w, found := s.Words.Find(clean); found {
 			return AskResult{}, Errorf(EINVALID, ReasonBannedWord, "question contains a banned word").With("word", w)
+		}
+	}
+	if s.Matcher != nil {
+		if err := s.Matcher.Wait(ctx); err != nil {
+			return AskResult{}, err
 		}
 	}
 	var res AskResult

@@ -252,8 +252,9 @@ func TestAskExactLimit(t *testing.T) {
 // matcher is a fake tribune.Matcher: exact text matches.
 type matcher map[int]string
 
-func (m matcher) Add(id int, text string) { m[id] = text }
-func (m matcher) Remove(id int)           { delete(m, id) }
+func (m matcher) Add(id int, text string)    { m[id] = text }
+func (m matcher) Remove(id int)              { delete(m, id) }
+func (m matcher) Wait(context.Context) error { return nil }
 func (m matcher) Match(text string) (int, bool) {
 	for id, t := range m {
 		if t == text {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"math"
 	"slices"
 	"strings"
@@ -68,6 +69,7 @@ type Matcher struct {
 	pending  []op
 	taken    int
 	building bool
+	built    chan struct{} // closed when the running build ends; nil when idle
 }
 
 // tok numbers a key word. Numbers of critical key words (negations,
@@ -118,7 +120,28 @@ func (m *Matcher) Add(id int, text string) {
 	m.pending = append(m.pending, op{id: id, text: text})
 	if !m.building {
 		m.building = true
+		m.built = make(chan struct{})
 		go m.build()
+	}
+}
+
+// Wait returns once the texts queued so far are indexed, or when ctx ends.
+// The Service calls it before it queues a question: after a restart the
+// index of a big session takes a fraction of a second to build, and Match
+// must not wait for it while the Service's writer holds every other
+// command up.
+func (m *Matcher) Wait(ctx context.Context) error {
+	m.mu.Lock()
+	built := m.built
+	m.mu.Unlock()
+	if built == nil {
+		return nil
+	}
+	select {
+	case <-built:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -183,6 +206,8 @@ func (m *Matcher) build() {
 	}
 	m.pending = nil
 	m.building = false
+	close(m.built)
+	m.built = nil
 }
 
 // settleLocked indexes everything queued, on the caller's goroutine, after

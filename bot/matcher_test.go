@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -267,5 +268,33 @@ func TestMatcherLargeIDs(t *testing.T) {
 	}
 	if got := m.Len(); got != len(ids) {
 		t.Errorf("Len=%d, want %d", got, len(ids))
+	}
+}
+
+func TestMatcherWaitForBackgroundIndex(t *testing.T) {
+	m := bot.NewMatcher()
+	if err := m.Wait(context.Background()); err != nil {
+		t.Fatalf("Wait on an idle matcher: %v", err)
+	}
+	const n = 20000
+	for i := 1; i <= n; i++ {
+		m.Add(i, fmt.Sprintf("question %d about the harbour budget line %d", i, i*7))
+	}
+	m.Add(n+1, "Will the old bridge over the river be rebuilt?")
+	if err := m.Wait(context.Background()); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	if id, ok := m.Match("will the old bridge over the river be rebuilt"); !ok || id != n+1 {
+		t.Errorf("Match after Wait = %d, %v; want %d", id, ok, n+1)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := n + 2; i <= 2*n; i++ {
+		m.Add(i, fmt.Sprintf("another question %d on topic %d", i, i*3))
+	}
+	// Either the build is still running (the cancelled context ends the
+	// wait) or it has finished (nothing to wait for): never a hang.
+	if err := m.Wait(ctx); err != nil && err != context.Canceled {
+		t.Errorf("Wait with a cancelled context: %v", err)
 	}
 }
