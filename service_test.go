@@ -11,39 +11,20 @@ import (
 	"time"
 
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/fakeclock"
 )
-
-// clock is a fake time source that tests move by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 type fixture struct {
 	svc   *tribune.Service
 	store *memStore
-	clock *clock
+	clock *fakeclock.Clock
 }
 
 // newFixture opens a Service on an in-memory store, configured by opts
 // before Open.
 func newFixture(t *testing.T, opts ...func(*tribune.Service)) *fixture {
 	t.Helper()
-	f := &fixture{store: newMemStore(), clock: newClock()}
+	f := &fixture{store: newMemStore(), clock: fakeclock.New(time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC))}
 	f.svc = f.open(t, opts...)
 	return f
 }

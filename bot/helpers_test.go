@@ -14,6 +14,7 @@ import (
 
 	tribune "github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/bot"
+	"github.com/tribune-live/tribune/internal/fakeclock"
 	"github.com/tribune-live/tribune/internal/twitchfake"
 	"github.com/tribune-live/tribune/store"
 )
@@ -24,24 +25,6 @@ const (
 	botToken  = "s3cret-t0ken-value"
 	waitLimit = 20 * time.Second
 )
-
-// clock is a fake time source for the Service's rate limits.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // syncBuffer is a log destination safe for concurrent writers.
 type syncBuffer struct {
@@ -68,7 +51,7 @@ type env struct {
 	db     *store.DB
 	svc    *tribune.Service
 	client *bot.Client
-	clock  *clock
+	clock  *fakeclock.Clock
 	logs   *syncBuffer
 	health chan string // chat health states, in order
 	cancel context.CancelFunc
@@ -101,7 +84,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		srv.Close()
 		t.Fatalf("Open: %v", err)
 	}
-	e := &env{srv: srv, db: db, clock: &clock{now: time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, health: make(chan string, 1024)}
+	e := &env{srv: srv, db: db, clock: fakeclock.New(time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)), logs: &syncBuffer{}, health: make(chan string, 1024)}
 	svc := tribune.NewService(db, channel)
 	svc.Now = e.clock.Now
 	svc.Logger = slog.New(slog.NewTextHandler(e.logs, nil))

@@ -11,26 +11,13 @@ import (
 	"time"
 
 	tribune "github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/fakeclock"
 	"github.com/tribune-live/tribune/store"
 )
 
-// clock is a fake clock that moves one second each time it is read, so
-// that every stored time differs and round-trips can be compared exactly.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Second)
-	return c.t
-}
-
 // openService opens a Service for channel "chan" on a store.DB at path and
 // closes both at the end of the test (or earlier, through the returned func).
-func openService(t *testing.T, path string, clk *clock) (*tribune.Service, func()) {
+func openService(t *testing.T, path string, clk *fakeclock.Clock) (*tribune.Service, func()) {
 	t.Helper()
 	db := store.NewDB(path)
 	if err := db.Open(); err != nil {
@@ -70,7 +57,7 @@ func TestServiceRestart(t *testing.T) {
 	ctx := context.Background()
 	mod := tribune.NewContext(ctx, tribune.Actor{Login: "mod", DisplayName: "Mod", Moderator: true, Source: tribune.SourceConsole})
 	path := filepath.Join(t.TempDir(), "tribune.db")
-	clk := &clock{t: t0}
+	clk := fakeclock.NewTicking(t0, time.Second)
 
 	must := func(_ any, err error) {
 		t.Helper()
@@ -195,7 +182,7 @@ func TestServiceRestart(t *testing.T) {
 func TestServiceStoreRefuses(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "tribune.db")
-	clk := &clock{t: t0}
+	clk := fakeclock.NewTicking(t0, time.Second)
 	svc, stop := openService(t, path, clk)
 	if _, err := svc.Ask(ctx, viewer("ann"), "first"); err != nil {
 		t.Fatal(err)

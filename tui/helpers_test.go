@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,28 +13,10 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/fakeclock"
 	"github.com/tribune-live/tribune/store"
 	"github.com/tribune-live/tribune/tui"
 )
-
-// fakeClock is the time of the Service and the console in tests, so that
-// the times and ages in golden files never change.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // at returns 20:mm:00 on the day of the test meeting, in local time so that
 // the clock times shown match whatever the machine's zone.
@@ -45,7 +26,7 @@ func at(min int) time.Time { return time.Date(2026, 11, 3, 20, min, 0, 0, time.L
 type fixture struct {
 	svc   *tribune.Service
 	db    *store.DB
-	clock *fakeClock
+	clock *fakeclock.Clock
 }
 
 var moderator = tribune.Actor{Login: "mia", DisplayName: "Mia", UserID: "900", Moderator: true, Source: tribune.SourceConsole}
@@ -58,7 +39,7 @@ func MustOpenService(tb testing.TB) *fixture {
 	if err := db.Open(); err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
-	clock := &fakeClock{t: at(0).Add(-5 * time.Minute)}
+	clock := fakeclock.New(at(0).Add(-5 * time.Minute))
 	svc := tribune.NewService(db, "townhall")
 	svc.SessionTitle = "Town hall"
 	svc.Premoderate = true
