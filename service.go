@@ -219,9 +219,6 @@ func (s *Service) Close() error {
 // Subscribe returns a subscription to every event, with the default buffer.
 func (s *Service) Subscribe() *Subscription { return s.hub.Subscribe(DefaultSubscriptionBuffer) }
 
-// Hub returns the service's event hub.
-func (s *Service) Hub() *Hub { return s.hub }
-
 // command is one queued state change. fn runs on the writer goroutine with
 // s.mu held; it must validate fully before it changes anything, so that a
 // refused command leaves no trace.
@@ -708,17 +705,6 @@ func (s *Service) Top(n int) []Question {
 		out[i] = *q
 	}
 	return out
-}
-
-// Counts returns how many questions of the current session have each status.
-func (s *Service) Counts() map[Status]int {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	c := map[Status]int{}
-	for _, q := range s.questions {
-		c[q.Status]++
-	}
-	return c
 }
 
 // Banned reports whether login is banned in the channel.
