@@ -44,13 +44,10 @@ func TestServeSurvivesKill9(t *testing.T) {
 		t.Skip("end-to-end: builds and runs the binary")
 	}
 	chat := startChat(t)
-	opts := serveOpts{db: filepath.Join(t.TempDir(), "e2e.db"), irc: chat.Addr(), auth: true, addr: freeAddr(t),
+	opts := serveOpts{db: filepath.Join(t.TempDir(), "e2e.db"), chat: chat, auth: true, addr: freeAddr(t),
 		args: []string{"--premoderate=false"}}
 	p := startServe(t, opts)
 	ctx := testCtx(t, 60*time.Second)
-	if err := chat.WaitJoined(ctx, testChannel); err != nil {
-		t.Fatal(err)
-	}
 
 	// Every viewer asks one question.
 	for i, q := range e2eQuestions {

@@ -173,11 +173,8 @@ func loadDB(t *testing.T, path string) tribune.SessionState {
 func TestFaultKillDuringVoteStorm(t *testing.T) {
 	chat := startChat(t)
 	db := filepath.Join(t.TempDir(), "tribune.db")
-	srv := startServe(t, serveOpts{db: db, irc: chat.Addr()})
+	srv := startServe(t, serveOpts{db: db, chat: chat})
 	ctx := testCtx(t, 60*time.Second)
-	if err := chat.WaitJoined(ctx, testChannel); err != nil {
-		t.Fatal(err)
-	}
 	api := srv.api()
 	broadcasterAsks(t, chat, api, tenQuestions...)
 	if _, err := api.Show(ctx, 3); err != nil {
@@ -216,7 +213,7 @@ func TestFaultKillDuringVoteStorm(t *testing.T) {
 	}
 	t.Logf("killed with %d of %d votes sent, %d delivered to the events client", nsent, storm, acked)
 
-	srv = startServe(t, serveOpts{db: db, irc: chat.Addr()})
+	srv = startServe(t, serveOpts{db: db, chat: chat})
 	api = srv.api()
 	qs, err := api.Questions(ctx, "")
 	if err != nil {
@@ -284,11 +281,8 @@ func TestFaultKillDuringVoteStorm(t *testing.T) {
 func TestFaultChatDropDuringStorm(t *testing.T) {
 	chat := startChat(t)
 	db := filepath.Join(t.TempDir(), "tribune.db")
-	srv := startServe(t, serveOpts{db: db, irc: chat.Addr()})
+	srv := startServe(t, serveOpts{db: db, chat: chat})
 	ctx := testCtx(t, 60*time.Second)
-	if err := chat.WaitJoined(ctx, testChannel); err != nil {
-		t.Fatal(err)
-	}
 	api := srv.api()
 	broadcasterAsks(t, chat, api, tenQuestions...)
 
@@ -372,11 +366,8 @@ func TestFaultChatDropDuringStorm(t *testing.T) {
 func TestFaultStalledOverlayClients(t *testing.T) {
 	const clients, stalled, shows = 1000, 10, 400
 	chat := startChat(t)
-	srv := startServe(t, serveOpts{db: filepath.Join(t.TempDir(), "tribune.db"), irc: chat.Addr()})
+	srv := startServe(t, serveOpts{db: filepath.Join(t.TempDir(), "tribune.db"), chat: chat})
 	ctx := testCtx(t, 90*time.Second)
-	if err := chat.WaitJoined(ctx, testChannel); err != nil {
-		t.Fatal(err)
-	}
 	api := srv.api()
 	// Long texts make big messages, so that stalled sockets fill quickly.
 	broadcasterAsks(t, chat, api, strings.Repeat("Will the <b>tram</b> reach the north? ", 7), strings.Repeat("Why are <i>libraries</i> closed on Sunday? ", 6))
@@ -572,12 +563,9 @@ func TestFaultReadOnlyDatabase(t *testing.T) {
 			}
 
 			chat := startChat(t)
-			srv := startServe(t, serveOpts{db: path, irc: chat.Addr(), auth: true, dir: home,
+			srv := startServe(t, serveOpts{db: path, chat: chat, auth: true, dir: home,
 				cred: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}})
 			ctx := testCtx(t, 60*time.Second)
-			if err := chat.WaitJoined(ctx, testChannel); err != nil {
-				t.Fatal(err)
-			}
 			api := srv.api()
 			before, err := api.Questions(ctx, "")
 			if err != nil || len(before) != 1 {

@@ -82,8 +82,11 @@ func freeAddr(t testing.TB) string {
 
 // serveOpts says how to start `tribune serve`.
 type serveOpts struct {
-	db   string
-	irc  string
+	db  string
+	irc string
+	// chat, when set, is the chat server: irc is its address, and
+	// startServe also waits until the bot has joined the channel.
+	chat *twitchfake.Server
 	addr string              // listen address; a free one when empty
 	auth bool                // log in to chat, so that the bot replies
 	cred *syscall.Credential // run as another user
@@ -135,6 +138,9 @@ func childEnv(env ...string) []string {
 // The process is killed when the test ends, if it is still running.
 func startServe(t *testing.T, o serveOpts) *serveProcess {
 	t.Helper()
+	if o.chat != nil {
+		o.irc = o.chat.Addr()
+	}
 	addr := o.addr
 	if addr == "" {
 		addr = freeAddr(t)
@@ -170,7 +176,7 @@ func startServe(t *testing.T, o serveOpts) *serveProcess {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if s.healthy() {
-			return s
+			break
 		}
 		select {
 		case <-s.exited:
@@ -181,6 +187,14 @@ func startServe(t *testing.T, o serveOpts) *serveProcess {
 			t.Fatalf("tribune serve not healthy within 30 s:\n%s", s.log)
 		}
 	}
+	if o.chat != nil {
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		defer cancel()
+		if err := o.chat.WaitJoined(ctx, testChannel); err != nil {
+			t.Fatalf("the bot did not join #%s: %v\n%s", testChannel, err, s.log)
+		}
+	}
+	return s
 }
 
 // healthy reports whether /healthz answers 200 "ok".
