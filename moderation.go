@@ -122,7 +122,7 @@ func (s *Service) moderate(ctx context.Context, action Action, id int, fn func(t
 		slices.Sort(ids)
 		for _, qid := range ids {
 			e.Before = append(e.Before, tx.track[qid])
-			e.After = append(e.After, *s.questions[qid-1])
+			e.After = append(e.After, s.questions.get(qid))
 		}
 		s.appendLog(tx, e)
 		return q, nil
@@ -192,7 +192,7 @@ func (s *Service) HideOverlay(ctx context.Context) (Question, error) {
 		if s.onAir == 0 {
 			return Question{}, Errorf(ECONFLICT, ReasonNothingOnAir, "nothing is on air")
 		}
-		q := s.questions[s.onAir-1]
+		q, _ := s.question(s.onAir)
 		e.QuestionID = q.ID
 		s.setStatus(tx, q, StatusApproved)
 		return *q, nil
@@ -222,13 +222,17 @@ func (s *Service) Merge(ctx context.Context, id, into int) (Question, error) {
 			return Question{}, Errorf(ECONFLICT, ReasonBadTransition, "cannot merge into #%d: it is %s", into, target.Status).
 				With("id", into).With("status", string(target.Status))
 		}
-		var voters []string
+		var moving []uint32
 		for k := range s.votes {
-			if k.q == id {
-				if _, ok := s.votes[voteKey{into, k.voter}]; !ok {
-					voters = append(voters, k.voter)
+			if pairQuestion(k) == id {
+				if _, ok := s.votes[pair(into, pairUser(k))]; !ok {
+					moving = append(moving, pairUser(k))
 				}
 			}
+		}
+		var voters []string
+		for _, v := range s.users.ids(moving) {
+			voters = append(voters, v)
 		}
 		slices.Sort(voters)
 		tx.save(target)
@@ -288,9 +292,9 @@ func (s *Service) Ban(ctx context.Context, login string) (Ban, error) {
 		e.Ban = &ban
 		tx.changes = append(tx.changes, Change{Kind: PutBan, Ban: ban})
 		tx.events = append(tx.events, Event{Type: EventBanned, Ban: &ban})
-		for _, q := range s.questions {
-			if q.AuthorLogin == login && q.Status.Open() {
-				s.setStatus(tx, q, StatusRejected)
+		for id := 1; id <= s.questions.len(); id++ {
+			if q := s.questions.get(id); q.AuthorLogin == login && q.Status.Open() {
+				s.setStatus(tx, &q, StatusRejected)
 			}
 		}
 		return Question{}, nil
@@ -315,8 +319,8 @@ func (s *Service) Undo(ctx context.Context) (LogEntry, error) {
 		}
 		last := &s.log[i]
 		for _, v := range last.MovedVotes {
-			if via, ok := s.votes[voteKey{v.QuestionID, v.VoterID}]; ok && via == v.Via {
-				target := s.questions[v.QuestionID-1]
+			if via, ok := s.vote(v.QuestionID, v.VoterID); ok && via == v.Via {
+				target, _ := s.question(v.QuestionID)
 				tx.save(target)
 				s.removeVote(tx, target, v.VoterID)
 			}
@@ -328,7 +332,7 @@ func (s *Service) Undo(ctx context.Context) (LogEntry, error) {
 			return boolInt(a.Status == StatusOnAir) - boolInt(b.Status == StatusOnAir)
 		})
 		for _, b := range before {
-			q := s.questions[b.ID-1]
+			q, _ := s.question(b.ID)
 			if q.Text != b.Text {
 				s.setText(tx, q, b.Text)
 			}

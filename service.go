@@ -73,27 +73,14 @@ type Service struct {
 
 	mu        sync.RWMutex // guards everything below; the writer holds it through each commit
 	session   Session
-	questions []*Question // questions[id-1]
-	votes     map[voteKey]int
-	reports   map[voteKey]struct{}
+	questions questionTable
+	users     userTable
+	votes     map[uint64]int32    // pair(question, voter) → the question a merge moved it from, or 0
+	reports   map[uint64]struct{} // pair(question, reporter)
 	bans      map[string]Ban
 	log       []LogEntry
-	asks      map[string]asks // by author user id
 	onAir     int
 	health    map[string]string
-}
-
-type voteKey struct {
-	q     int
-	voter string
-}
-
-// asks is what the rate limits need to know of one author's questions. It
-// is small because the Service keeps one per author of the session: 100 000
-// of them in a big meeting.
-type asks struct {
-	last int64 // wall clock of the last question, Unix nanoseconds
-	n    int32 // questions in the session
 }
 
 // NewService returns a Service with the design's defaults.
@@ -148,50 +135,49 @@ func (s *Service) load(ctx context.Context, id int64) error {
 	for _, b := range bans {
 		s.bans[b.Login] = b
 	}
-	old := s.questions
+	old := s.questions.len()
 	s.session = st.Session
-	s.questions = make([]*Question, 0, len(st.Questions))
-	s.votes = make(map[voteKey]int, len(st.Votes))
-	s.reports = make(map[voteKey]struct{}, len(st.Reports))
-	s.asks = make(map[string]asks, len(st.Questions))
+	s.questions = newQuestionTable(st.Session.ID, len(st.Questions))
+	s.users = newUserTable(len(st.Questions))
+	s.votes = make(map[uint64]int32, len(st.Votes))
+	s.reports = make(map[uint64]struct{}, len(st.Reports))
 	s.onAir = 0
-	for i := range st.Questions {
-		// Pointers into the loaded slice: one allocation for the whole
-		// session instead of one per question.
-		q := &st.Questions[i]
-		if q.ID != len(s.questions)+1 {
-			return fmt.Errorf("load session %d: question %d out of sequence", id, q.ID)
-		}
-		s.questions = append(s.questions, q)
-		a := s.asks[q.AuthorID]
-		a.n++
-		a.last = max(a.last, q.Created.UnixNano())
-		s.asks[q.AuthorID] = a
-		if q.Status == StatusOnAir {
-			s.onAir = q.ID
-		}
-	}
-	for _, v := range st.Votes {
-		s.votes[voteKey{v.QuestionID, v.VoterID}] = v.Via
-	}
-	for _, r := range st.Reports {
-		s.reports[voteKey{r.QuestionID, r.ReporterID}] = struct{}{}
-	}
-	s.log = st.Log
 	if s.Matcher != nil {
 		// A reload (after a failed commit) forgets what the lost batch
 		// indexed; a first load has nothing to forget.
-		for _, q := range old {
-			s.Matcher.Remove(q.ID)
-		}
-		// The Matcher may index these in the background: bot.Matcher
-		// does, and finishes before its next Match.
-		for _, q := range s.questions {
-			if matchable(q.Status) {
-				s.Matcher.Add(q.ID, q.Text)
-			}
+		for id := 1; id <= old; id++ {
+			s.Matcher.Remove(id)
 		}
 	}
+	for i := range st.Questions {
+		q := &st.Questions[i]
+		if q.ID != s.questions.len()+1 {
+			return fmt.Errorf("load session %d: question %d out of sequence", id, q.ID)
+		}
+		s.questions.put(q)
+		// From here on the table's copy: the store's strings are let go
+		// as the load goes, so that a big session does not hold both.
+		t := s.questions.get(q.ID)
+		*q = Question{}
+		a := &s.users.asks[s.users.add(t.AuthorID)]
+		a.n++
+		a.last = max(a.last, t.Created.UnixNano())
+		if t.Status == StatusOnAir {
+			s.onAir = t.ID
+		}
+		// The Matcher may index in the background: bot.Matcher does,
+		// and finishes before its next Match.
+		if s.Matcher != nil && matchable(t.Status) {
+			s.Matcher.Add(t.ID, t.Text)
+		}
+	}
+	for _, v := range st.Votes {
+		s.votes[pair(v.QuestionID, s.users.add(v.VoterID))] = int32(v.Via)
+	}
+	for _, r := range st.Reports {
+		s.reports[pair(r.QuestionID, s.users.add(r.ReporterID))] = struct{}{}
+	}
+	s.log = st.Log
 	return nil
 }
 
@@ -249,7 +235,10 @@ func (tx *txn) save(q *Question) {
 	}
 }
 
+// put writes q back to the Service's table and records its change and
+// event: every change to a question ends here.
 func (tx *txn) put(q *Question, ev EventType) {
+	tx.s.questions.put(q)
 	tx.changes = append(tx.changes, Change{Kind: PutQuestion, Question: *q})
 	c := *q
 	tx.events = append(tx.events, Event{Type: ev, Question: &c})
@@ -378,15 +367,18 @@ func (s *Service) onAirEvents(tx *txn, before, from int) {
 			return
 		}
 	}
-	q := *s.questions[s.onAir-1]
+	q := s.questions.get(s.onAir)
 	tx.events = append(tx.events, Event{Type: EventOnAir, Question: &q})
 }
 
+// question returns a copy of question id for a command to change and put
+// back (txn.put).
 func (s *Service) question(id int) (*Question, error) {
-	if id < 1 || id > len(s.questions) {
+	if !s.questions.has(id) {
 		return nil, Errorf(ENOTFOUND, ReasonUnknown, "no question #%d", id).With("id", id)
 	}
-	return s.questions[id-1], nil
+	q := s.questions.get(id)
+	return &q, nil
 }
 
 func (s *Service) banned(a Actor) bool {
@@ -431,11 +423,10 @@ func (s *Service) Ask(ctx context.Context, a Actor, text string) (AskResult, err
 			return Question{}, Errorf(EFORBIDDEN, ReasonBanned, "%s is banned", a.Name())
 		}
 		if s.Matcher != nil {
-			if id, ok := s.Matcher.Match(clean); ok && id >= 1 && id <= len(s.questions) {
-				dup := s.questions[id-1]
+			if id, ok := s.Matcher.Match(clean); ok && s.questions.has(id) {
+				dup, _ := s.question(id)
 				res.Duplicate = true
-				k := voteKey{dup.ID, a.UserID}
-				if _, voted := s.votes[k]; !voted {
+				if _, voted := s.vote(dup.ID, a.UserID); !voted {
 					s.addVote(tx, dup, a.UserID, 0)
 					res.Voted = true
 				}
@@ -444,7 +435,11 @@ func (s *Service) Ask(ctx context.Context, a Actor, text string) (AskResult, err
 		}
 		now := s.Now()
 		if !a.Privileged() {
-			prev, asked := s.asks[a.UserID]
+			var prev asks
+			n, asked := s.users.find(a.UserID)
+			if asked {
+				prev = s.users.asks[n]
+			}
 			if s.SessionCap > 0 && int(prev.n) >= s.SessionCap {
 				return Question{}, Errorf(ERATELIMIT, ReasonSessionCap, "%s has asked %d questions, the most allowed in a session", a.Name(), s.SessionCap).With("max", s.SessionCap)
 			}
@@ -458,16 +453,15 @@ func (s *Service) Ask(ctx context.Context, a Actor, text string) (AskResult, err
 			status = StatusPending
 		}
 		q := &Question{
-			ID: len(s.questions) + 1, SessionID: s.session.ID, Text: clean,
+			ID: s.questions.len() + 1, SessionID: s.session.ID, Text: clean,
 			Author: a.Name(), AuthorLogin: strings.ToLower(a.Login), AuthorID: a.UserID,
 			Source: cmp.Or(a.Source, SourceTwitch), Created: now, Status: status, Votes: 1,
 		}
-		s.questions = append(s.questions, q)
-		rec := s.asks[a.UserID]
+		author := s.users.add(a.UserID)
+		rec := &s.users.asks[author]
 		rec.n++
 		rec.last = now.UnixNano()
-		s.asks[a.UserID] = rec
-		s.votes[voteKey{q.ID, a.UserID}] = 0
+		s.votes[pair(q.ID, author)] = 0
 		tx.put(q, EventCreated)
 		tx.changes = append(tx.changes, Change{Kind: PutVote, Vote: Vote{SessionID: q.SessionID, QuestionID: q.ID, VoterID: a.UserID, Created: now}})
 		if s.Matcher != nil {
@@ -485,17 +479,30 @@ func (s *Service) Ask(ctx context.Context, a Actor, text string) (AskResult, err
 // addVote records a vote and the question's new count. via is the question
 // a merge moved the vote from, or 0.
 func (s *Service) addVote(tx *txn, q *Question, voter string, via int) {
-	s.votes[voteKey{q.ID, voter}] = via
+	s.votes[pair(q.ID, s.users.add(voter))] = int32(via)
 	q.Votes++
 	tx.changes = append(tx.changes, Change{Kind: PutVote, Vote: Vote{SessionID: q.SessionID, QuestionID: q.ID, VoterID: voter, Via: via, Created: s.Now()}})
 	tx.put(q, EventVoted)
 }
 
 func (s *Service) removeVote(tx *txn, q *Question, voter string) {
-	delete(s.votes, voteKey{q.ID, voter})
+	if n, ok := s.users.find(voter); ok {
+		delete(s.votes, pair(q.ID, n))
+	}
 	q.Votes--
 	tx.changes = append(tx.changes, Change{Kind: DeleteVote, Vote: Vote{SessionID: q.SessionID, QuestionID: q.ID, VoterID: voter}})
 	tx.put(q, EventVoted)
+}
+
+// vote returns the vote of user voter on question q, if any: via is the
+// question a merge moved it from, or 0.
+func (s *Service) vote(q int, voter string) (via int, ok bool) {
+	n, known := s.users.find(voter)
+	if !known {
+		return 0, false
+	}
+	v, ok := s.votes[pair(q, n)]
+	return int(v), ok
 }
 
 // visible returns the question a viewer means by id: merged questions lead
@@ -531,7 +538,7 @@ func (s *Service) Vote(ctx context.Context, a Actor, id int) (Question, error) {
 		if err != nil {
 			return Question{}, err
 		}
-		if _, ok := s.votes[voteKey{q.ID, a.UserID}]; ok {
+		if _, ok := s.vote(q.ID, a.UserID); ok {
 			return Question{}, Errorf(ECONFLICT, ReasonAlreadyVoted, "%s already voted for #%d", a.Name(), q.ID).With("id", q.ID)
 		}
 		s.addVote(tx, q, a.UserID, 0)
@@ -550,7 +557,7 @@ func (s *Service) Unvote(ctx context.Context, a Actor, id int) (Question, error)
 		if err != nil {
 			return Question{}, err
 		}
-		if _, ok := s.votes[voteKey{q.ID, a.UserID}]; !ok {
+		if _, ok := s.vote(q.ID, a.UserID); !ok {
 			return Question{}, Errorf(ECONFLICT, ReasonNotVoted, "%s has no vote on #%d", a.Name(), q.ID).With("id", q.ID)
 		}
 		s.removeVote(tx, q, a.UserID)
@@ -592,11 +599,12 @@ func (s *Service) Report(ctx context.Context, a Actor, id int) (Question, error)
 		if err != nil {
 			return Question{}, err
 		}
-		k := voteKey{q.ID, a.UserID}
-		if _, ok := s.reports[k]; ok {
-			return Question{}, Errorf(ECONFLICT, ReasonAlreadyReport, "%s already reported #%d", a.Name(), q.ID).With("id", q.ID)
+		if n, ok := s.users.find(a.UserID); ok {
+			if _, ok := s.reports[pair(q.ID, n)]; ok {
+				return Question{}, Errorf(ECONFLICT, ReasonAlreadyReport, "%s already reported #%d", a.Name(), q.ID).With("id", q.ID)
+			}
 		}
-		s.reports[k] = struct{}{}
+		s.reports[pair(q.ID, s.users.add(a.UserID))] = struct{}{}
 		q.Reports++
 		tx.changes = append(tx.changes, Change{Kind: PutReport, Report: Report{SessionID: q.SessionID, QuestionID: q.ID, ReporterID: a.UserID, Created: s.Now()}})
 		if s.ReportThreshold > 0 && q.Reports >= s.ReportThreshold {
@@ -613,7 +621,8 @@ func (s *Service) setStatus(tx *txn, q *Question, st Status) {
 	tx.save(q)
 	if st == StatusOnAir && s.onAir != 0 && s.onAir != q.ID {
 		// At most one question is on air: the one showing steps down.
-		s.setStatus(tx, s.questions[s.onAir-1], StatusApproved)
+		on := s.questions.get(s.onAir)
+		s.setStatus(tx, &on, StatusApproved)
 	}
 	if q.Status == StatusOnAir && st != StatusOnAir && s.onAir == q.ID {
 		s.onAir = 0
@@ -655,10 +664,11 @@ func (s *Service) Session() Session {
 func (s *Service) Questions(st Status) []Question {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]Question, 0, len(s.questions))
-	for _, q := range s.questions {
-		if st == "" || q.Status == st {
-			out = append(out, *q)
+	n := s.questions.len()
+	out := make([]Question, 0, n)
+	for id := 1; id <= n; id++ {
+		if st == "" || s.questions.status(id) == st {
+			out = append(out, s.questions.get(id))
 		}
 	}
 	return out
@@ -671,7 +681,7 @@ func (s *Service) OnAir() (Question, bool) {
 	if s.onAir == 0 {
 		return Question{}, false
 	}
-	return *s.questions[s.onAir-1], true
+	return s.questions.get(s.onAir), true
 }
 
 // Top returns the n most-voted visible questions, most votes first, older
@@ -684,25 +694,27 @@ func (s *Service) Top(n int) []Question {
 	defer s.mu.RUnlock()
 	// A bounded insertion keeps this O(questions × n): the overlay asks
 	// for the top five of a queue that may hold 100 000 questions.
-	top := make([]*Question, 0, n+1)
-	for _, q := range s.questions {
-		if !q.Status.Visible() || (len(top) == n && q.Votes <= top[n-1].Votes) {
+	qs := &s.questions
+	top := make([]int, 0, n+1) // ids
+	for id := 1; id <= qs.len(); id++ {
+		votes := qs.votes(id)
+		if (len(top) == n && votes <= qs.votes(top[n-1])) || !qs.status(id).Visible() {
 			continue
 		}
-		i, _ := slices.BinarySearchFunc(top, q.Votes, func(t *Question, votes int) int {
-			if t.Votes >= votes {
+		i, _ := slices.BinarySearchFunc(top, votes, func(t, votes int) int {
+			if qs.votes(t) >= votes {
 				return -1 // equal votes: the older question stays ahead
 			}
 			return 1
 		})
-		top = slices.Insert(top, i, q)
+		top = slices.Insert(top, i, id)
 		if len(top) > n {
 			top = top[:n]
 		}
 	}
 	out := make([]Question, len(top))
-	for i, q := range top {
-		out[i] = *q
+	for i, id := range top {
+		out[i] = qs.get(id)
 	}
 	return out
 }

@@ -1,0 +1,118 @@
+package tribune
+
+import (
+	"math"
+	"time"
+)
+
+// questionTable holds the questions of the open session. A big meeting has
+// 100 000 of them: they are most of what a running Tribune keeps in memory,
+// and the garbage collector visits them on every cycle. A row is a third of
+// a Question and points to one allocation (its strings end to end) instead
+// of five, so the table costs about half as much memory and a sixth of the
+// collector's work. Questions are built from rows on the way out and
+// written back by put: commands change a copy, never the table in place.
+type questionTable struct {
+	session int64
+	rows    []questionRow // rows[id-1]
+	// statuses and sources intern a row's status and source: the known
+	// values first, then any unknown value storage held.
+	statuses []Status
+	sources  []string
+}
+
+type questionRow struct {
+	fields     string // Text, Author, AuthorLogin and AuthorID, end to end
+	created    int64  // Unix nanoseconds, or zeroTime
+	textEnd    uint32 // ends of Text, Author and AuthorLogin in fields
+	authorEnd  uint32
+	loginEnd   uint32
+	votes      int32
+	reports    int32
+	mergedInto int32
+	status     uint8
+	source     uint8
+}
+
+// zeroTime stands for the zero time.Time, which has no Unix nanoseconds.
+const zeroTime = math.MinInt64
+
+func newQuestionTable(session int64, capacity int) questionTable {
+	return questionTable{
+		session:  session,
+		rows:     make([]questionRow, 0, capacity),
+		statuses: append([]Status(nil), Statuses...),
+		sources:  []string{SourceTwitch, SourceConsole},
+	}
+}
+
+// len is the number of questions, which is also the highest id.
+func (t *questionTable) len() int { return len(t.rows) }
+
+// has reports whether id is the id of a question.
+func (t *questionTable) has(id int) bool { return id >= 1 && id <= len(t.rows) }
+
+// get returns question id, which must exist. Its strings share the row's
+// memory: getting a question allocates nothing.
+func (t *questionTable) get(id int) Question {
+	r := &t.rows[id-1]
+	f := r.fields
+	q := Question{
+		ID: id, SessionID: t.session,
+		Text: f[:r.textEnd], Author: f[r.textEnd:r.authorEnd], AuthorLogin: f[r.authorEnd:r.loginEnd], AuthorID: f[r.loginEnd:],
+		Source: t.sources[r.source], Status: t.statuses[r.status],
+		Votes: int(r.votes), Reports: int(r.reports), MergedInto: int(r.mergedInto),
+	}
+	if r.created != zeroTime {
+		q.Created = time.Unix(0, r.created).UTC()
+	}
+	return q
+}
+
+// status returns the status of question id without building the question.
+func (t *questionTable) status(id int) Status { return t.statuses[t.rows[id-1].status] }
+
+// votes returns the votes of question id without building the question.
+func (t *questionTable) votes(id int) int { return int(t.rows[id-1].votes) }
+
+// put stores q in place of the question with its id, or as the next one.
+// The caller knows the id is one of those: anything else is a bug.
+func (t *questionTable) put(q *Question) {
+	switch {
+	case q.ID == len(t.rows)+1:
+		t.rows = append(t.rows, questionRow{})
+	case !t.has(q.ID):
+		panic("tribune: question id out of sequence")
+	}
+	r := &t.rows[q.ID-1]
+	f := r.fields
+	// A vote changes only the count: the strings stay where they are.
+	if f[:r.textEnd] != q.Text || f[r.textEnd:r.authorEnd] != q.Author ||
+		f[r.authorEnd:r.loginEnd] != q.AuthorLogin || f[r.loginEnd:] != q.AuthorID {
+		r.fields = q.Text + q.Author + q.AuthorLogin + q.AuthorID
+		r.textEnd = uint32(len(q.Text))
+		r.authorEnd = r.textEnd + uint32(len(q.Author))
+		r.loginEnd = r.authorEnd + uint32(len(q.AuthorLogin))
+	}
+	r.created = zeroTime
+	if !q.Created.IsZero() {
+		r.created = q.Created.UnixNano()
+	}
+	r.votes, r.reports, r.mergedInto = int32(q.Votes), int32(q.Reports), int32(q.MergedInto)
+	r.status = intern(&t.statuses, q.Status)
+	r.source = intern(&t.sources, q.Source)
+}
+
+// intern returns the index of v in *known, appending it if needed.
+func intern[T comparable](known *[]T, v T) uint8 {
+	for i, k := range *known {
+		if k == v {
+			return uint8(i)
+		}
+	}
+	if len(*known) > math.MaxUint8 {
+		panic("tribune: too many distinct statuses or sources")
+	}
+	*known = append(*known, v)
+	return uint8(len(*known) - 1)
+}

@@ -1,0 +1,114 @@
+package tribune
+
+import (
+	"testing"
+	"time"
+)
+
+func TestQuestionTableRoundTrip(t *testing.T) {
+	created := time.Date(2026, 11, 23, 18, 30, 1, 123456789, time.UTC)
+	questions := []Question{
+		{ID: 1, SessionID: 7, Text: "Will the trams run at night?", Author: "Alice", AuthorLogin: "alice", AuthorID: "1001",
+			Source: SourceTwitch, Created: created, Status: StatusApproved, Votes: 12, Reports: 1},
+		{ID: 2, SessionID: 7, Text: "Où sont les vélos ? 🚲", Author: "Zoé", AuthorLogin: "zoe", AuthorID: "1002",
+			Source: SourceConsole, Created: created.Add(time.Hour), Status: StatusMerged, MergedInto: 1},
+		// Empty strings, the zero time, and a status and source this
+		// binary does not know (a newer one's file) all come back as they
+		// went in.
+		{ID: 3, SessionID: 7, Text: "", Author: "", AuthorLogin: "", AuthorID: "", Source: "youtube", Status: "archived"},
+	}
+	table := newQuestionTable(7, 0)
+	for i := range questions {
+		table.put(&questions[i])
+	}
+	if table.len() != len(questions) {
+		t.Fatalf("len=%d, want %d", table.len(), len(questions))
+	}
+	for _, want := range questions {
+		if got := table.get(want.ID); got != want {
+			t.Errorf("get(%d)=%+v, want %+v", want.ID, got, want)
+		}
+		if got := table.status(want.ID); got != want.Status {
+			t.Errorf("status(%d)=%q, want %q", want.ID, got, want.Status)
+		}
+		if got := table.votes(want.ID); got != want.Votes {
+			t.Errorf("votes(%d)=%d, want %d", want.ID, got, want.Votes)
+		}
+	}
+}
+
+func TestQuestionTablePutReplaces(t *testing.T) {
+	table := newQuestionTable(1, 0)
+	q := Question{ID: 1, SessionID: 1, Text: "first text", Author: "Bob", AuthorLogin: "bob", AuthorID: "9", Source: SourceTwitch, Status: StatusPending, Votes: 1}
+	table.put(&q)
+	q.Text, q.Status, q.Votes = "edited text, longer than the first", StatusOnAir, 5
+	table.put(&q)
+	if got := table.get(1); got != q {
+		t.Errorf("get(1)=%+v, want %+v", got, q)
+	}
+	if table.len() != 1 {
+		t.Errorf("len=%d after a replace, want 1", table.len())
+	}
+}
+
+// A vote rewrites its question: it must not copy the question's strings,
+// or a vote storm would allocate a text per vote.
+func TestQuestionTableVoteAllocatesNothing(t *testing.T) {
+	table := newQuestionTable(1, 0)
+	q := Question{ID: 1, SessionID: 1, Text: "a question with some words", Author: "Bob", AuthorLogin: "bob", AuthorID: "9", Source: SourceTwitch, Status: StatusApproved}
+	table.put(&q)
+	allocs := testing.AllocsPerRun(100, func() {
+		q := table.get(1)
+		q.Votes++
+		table.put(&q)
+	})
+	if allocs != 0 {
+		t.Errorf("a vote allocated %.0f times, want 0", allocs)
+	}
+	if got := table.votes(1); got != 101 {
+		t.Errorf("votes=%d, want 101", got)
+	}
+}
+
+func TestQuestionTableRefusesGaps(t *testing.T) {
+	table := newQuestionTable(1, 0)
+	defer func() {
+		if recover() == nil {
+			t.Error("put of question 2 into an empty table did not panic")
+		}
+	}()
+	table.put(&Question{ID: 2})
+}
+
+func TestUserTable(t *testing.T) {
+	users := newUserTable(0)
+	a, b := users.add("1001"), users.add("1002")
+	if a == b {
+		t.Fatalf("two users numbered %d", a)
+	}
+	if again := users.add("1001"); again != a {
+		t.Errorf("add(1001) again=%d, want %d", again, a)
+	}
+	if n, ok := users.find("1002"); !ok || n != b {
+		t.Errorf("find(1002)=%d,%v, want %d,true", n, ok, b)
+	}
+	if _, ok := users.find("nobody"); ok {
+		t.Error("find(nobody) found a number")
+	}
+	ids := users.ids([]uint32{b})
+	if len(ids) != 1 || ids[b] != "1002" {
+		t.Errorf("ids([%d])=%v, want only 1002", b, ids)
+	}
+	for _, tc := range []struct {
+		question int
+		user     uint32
+	}{{1, 0}, {1, 1}, {2, 0}, {1<<31 - 1, 1<<32 - 1}} {
+		k := pair(tc.question, tc.user)
+		if pairQuestion(k) != tc.question || pairUser(k) != tc.user {
+			t.Errorf("pair(%d, %d) came back as (%d, %d)", tc.question, tc.user, pairQuestion(k), pairUser(k))
+		}
+	}
+	if pair(1, 2) == pair(2, 1) {
+		t.Error("pair(1, 2) == pair(2, 1)")
+	}
+}
