@@ -165,11 +165,6 @@ func (s *Service) load(ctx context.Context, id int64) error {
 		if t.Status == StatusOnAir {
 			s.onAir = t.ID
 		}
-		// The Matcher may index in the background: bot.Matcher does,
-		// and finishes before its next Match.
-		if s.Matcher != nil && matchable(t.Status) {
-			s.Matcher.Add(t.ID, t.Text)
-		}
 	}
 	for _, v := range st.Votes {
 		s.votes[pair(v.QuestionID, s.users.add(v.VoterID))] = int32(v.Via)
@@ -178,6 +173,16 @@ func (s *Service) load(ctx context.Context, id int64) error {
 		s.reports[pair(r.QuestionID, s.users.add(r.ReporterID))] = struct{}{}
 	}
 	s.log = st.Log
+	if s.Matcher != nil {
+		// Last, so that a Matcher that indexes in the background (bot.Matcher
+		// does, and finishes before its next Match) does not compete with
+		// the load.
+		for id := 1; id <= s.questions.len(); id++ {
+			if q := s.questions.get(id); matchable(q.Status) {
+				s.Matcher.Add(id, q.Text)
+			}
+		}
+	}
 	return nil
 }
 
