@@ -1,6 +1,8 @@
 package store
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -39,4 +41,32 @@ func TestParseTime(t *testing.T) {
 			t.Errorf("parseTime(formatTime(%v))=%v,%v, want %v", in, got, err, in.UTC())
 		}
 	})
+}
+
+// TestParseStoredTimeCalendar checks the fast path's calendar against
+// time.Parse over every year it can read: the same instant for each valid
+// date (leap years, century years, year 0 included), a refusal for each
+// invalid one, and instants at random.
+func TestParseStoredTimeCalendar(t *testing.T) {
+	check := func(s string) {
+		t.Helper()
+		got, ok := parseStoredTime(s)
+		want, err := time.Parse(time.RFC3339Nano, s)
+		if ok != (err == nil) {
+			t.Fatalf("parseStoredTime(%q) ok=%v, time.Parse err=%v", s, ok, err)
+		}
+		if ok && got != want.UTC() {
+			t.Fatalf("parseStoredTime(%q)=%v, want %v", s, got, want.UTC())
+		}
+	}
+	for year := 0; year <= 9999; year++ {
+		for _, md := range []string{"01-01", "02-28", "02-29", "02-30", "03-01", "04-30", "04-31", "12-31", "12-32", "00-10", "13-01"} {
+			check(fmt.Sprintf("%04d-%sT23:59:59.999999999Z", year, md))
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	const first, last = -62167219200, 253402300799 // 0000-01-01, 9999-12-31T23:59:59
+	for range 100_000 {
+		check(time.Unix(first+r.Int64N(last-first+1), r.Int64N(1e9)).UTC().Format(timeFormat))
+	}
 }

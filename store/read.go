@@ -3,9 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"sync"
+	"sync/atomic"
 
 	tribune "github.com/tribune-live/tribune"
 )
@@ -20,11 +24,12 @@ type querier interface {
 // reports (by question, then voter) and moderation log (by id). ENOTFOUND if
 // there is no such session.
 //
-// It is what `tribune serve` waits for before it is ready, so it reads the
-// questions on one connection and the rest on another, at once, each in a
-// read-only transaction. Both transactions see one state of the file: they
-// take their snapshots while this process's writers are held off (other
-// processes do not write a file a running tribune uses).
+// It is what `tribune serve` waits for before it is ready, so it reads on
+// two connections at once, each in a read-only transaction: one reads the
+// questions, the other the votes, reports and log, then helps with the
+// questions that are left (questionChunks). Both transactions see one state
+// of the file: they take their snapshots while this process's writers are
+// held off (other processes do not write a file a running tribune uses).
 func (db *DB) LoadSession(ctx context.Context, id int64) (tribune.SessionState, error) {
 	if err := db.isOpen(); err != nil {
 		return tribune.SessionState{}, err
@@ -41,23 +46,14 @@ func (db *DB) LoadSession(ctx context.Context, id int64) (tribune.SessionState, 
 
 func (db *DB) loadSession(ctx context.Context, id int64) (tribune.SessionState, error) {
 	var st tribune.SessionState
-	// A read-only transaction begins deferred: it takes no write lock, and
-	// its snapshot of the WAL is fixed by its first read.
-	begin := func() (*sql.Tx, error) {
-		tx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-		if err != nil {
-			return nil, fmt.Errorf("begin: %w", err)
-		}
-		return tx, nil
-	}
 	db.wmu.Lock()
-	qtx, err := begin()
+	qc, err := db.beginRead(ctx)
 	if err != nil {
 		db.wmu.Unlock()
 		return st, err
 	}
-	defer qtx.Rollback()
-	s, err := scanSession(qtx.QueryRowContext(ctx, `SELECT id, channel, title, started, ended FROM sessions WHERE id = ?`, id))
+	defer qc.close()
+	s, err := scanSession(qc.tx.QueryRowContext(ctx, `SELECT id, channel, title, started, ended FROM sessions WHERE id = ?`, id))
 	if err != nil {
 		db.wmu.Unlock()
 		if errors.Is(err, sql.ErrNoRows) {
@@ -67,150 +63,393 @@ func (db *DB) loadSession(ctx context.Context, id int64) (tribune.SessionState, 
 	}
 	st.Session = s
 	// With a pool of one connection, everything is read on it, in turn.
-	otx, parallel := qtx, db.db.Stats().MaxOpenConnections != 1
+	oc, parallel := qc, db.db.Stats().MaxOpenConnections != 1
 	if parallel {
-		if otx, err = begin(); err != nil {
+		if oc, err = db.beginRead(ctx); err != nil {
 			db.wmu.Unlock()
 			return st, err
 		}
-		defer otx.Rollback()
+		defer oc.close()
 	}
 	// Question ids run from 1: the highest is the count, a capacity that
 	// spares the slices their growth.
 	var n int
-	err = otx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM questions WHERE session_id = ?`, id).Scan(&n)
+	err = oc.tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM questions WHERE session_id = ?`, id).Scan(&n)
 	db.wmu.Unlock()
 	if err != nil {
 		return st, fmt.Errorf("questions: count: %w", err)
 	}
 
-	// Questions cost more than everything else together: the first
-	// connection reads most of them while the second reads the votes, then
-	// the rest of the questions, so that both finish at about the same time.
-	split := n * 7 / 10
-	if !parallel {
-		split = n
+	// A failure on one connection stops the other: its error is the one
+	// returned, not the other's cancellation.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		errOnce  sync.Once
+		firstErr error
+	)
+	fail := func(err error) {
+		errOnce.Do(func() { firstErr = err; cancel() })
 	}
-	buf := make([]tribune.Question, 0, n)
-	qerr := make(chan error, 1)
-	var head []tribune.Question
-	questions := func() {
+	qs := newQuestionChunks(id, n)
+	others := func() {
 		var err error
-		if head, err = readQuestions(ctx, qtx, id, 0, split, buf[:0:split]); err != nil {
-			err = fmt.Errorf("questions: %w", err)
+		if st.Votes, err = readVotes(ctx, oc.c, id, n); err != nil {
+			fail(fmt.Errorf("votes: %w", err))
+			return
 		}
-		qerr <- err
+		if st.Reports, err = queryAll(ctx, oc.tx, scanReport, `SELECT session_id, question_id, reporter_id, created
+			FROM reports WHERE session_id = ? ORDER BY question_id, reporter_id`, id); err != nil {
+			fail(fmt.Errorf("reports: %w", err))
+			return
+		}
+		if st.Log, err = queryAll(ctx, oc.tx, scanLog, `SELECT session_id, id, at, moderator, action, question_id, data
+			FROM modlog WHERE session_id = ? ORDER BY id`, id); err != nil {
+			fail(fmt.Errorf("moderation log: %w", err))
+			return
+		}
+		if err := qs.read(ctx, oc.c); err != nil {
+			fail(fmt.Errorf("questions: %w", err))
+		}
 	}
 	if parallel {
-		go questions()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			others()
+		}()
+		if err := qs.read(ctx, qc.c); err != nil {
+			fail(fmt.Errorf("questions: %w", err))
+		}
+		<-done
 	} else {
-		questions()
+		others()
 	}
-	var tail []tribune.Question
-	err = func() error {
-		var err error
-		if st.Votes, err = readVotes(ctx, otx, id, n); err != nil {
-			return fmt.Errorf("votes: %w", err)
-		}
-		if tail, err = readQuestions(ctx, otx, id, split, math.MaxInt64, buf[split:split]); err != nil {
-			return fmt.Errorf("questions: %w", err)
-		}
-		if st.Reports, err = queryAll(ctx, otx, scanReport, `SELECT session_id, question_id, reporter_id, created
-			FROM reports WHERE session_id = ? ORDER BY question_id, reporter_id`, id); err != nil {
-			return fmt.Errorf("reports: %w", err)
-		}
-		if st.Log, err = queryAll(ctx, otx, scanLog, `SELECT session_id, id, at, moderator, action, question_id, data
-			FROM modlog WHERE session_id = ? ORDER BY id`, id); err != nil {
-			return fmt.Errorf("moderation log: %w", err)
-		}
-		return nil
-	}()
-	if qe := <-qerr; qe != nil {
-		return st, qe
+	if firstErr != nil {
+		return st, firstErr
 	}
-	if err != nil {
-		return st, err
-	}
-	// Both halves are in buf when the ids run from 1 without gaps, as the
-	// Service makes them; otherwise they are joined.
-	if len(head) == split && len(tail) > 0 && &buf[:split+1][split] == &tail[0] {
-		st.Questions = buf[:split+len(tail)]
-	} else {
-		st.Questions = append(head, tail...)
-	}
-	if len(st.Questions) == 0 {
-		st.Questions = nil // as before: no questions, no slice
-	}
+	st.Questions = qs.join()
 	return st, nil
 }
 
-// readQuestions appends to out the questions of session sid with ids in
-// (after, upTo].
-// The scan targets are reused from row to row, so that a row costs only the
-// strings the driver returns; statuses and sources are interned.
-func readQuestions(ctx context.Context, tx *sql.Tx, sid int64, after, upTo int, out []tribune.Question) ([]tribune.Question, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, text, author, login, user_id,
-		source, created, status, votes, reports, merged_into
-		FROM questions WHERE session_id = ? AND id > ? AND id <= ? ORDER BY id`, sid, after, upTo)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var (
-		r       tribune.Question
-		created string
-		status  string
-		merged  sql.NullInt64
-	)
-	dest := []any{&r.ID, &r.Text, &r.Author, &r.AuthorLogin, &r.AuthorID, &r.Source, &created, &status, &r.Votes, &r.Reports, &merged}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
-		}
-		q := r
-		q.SessionID = sid
-		q.Source = internSource(q.Source)
-		q.Status = internStatus(status)
-		q.MergedInto = int(nullIntValue(merged))
-		if q.Created, err = parseTime(created); err != nil {
-			return nil, fmt.Errorf("question %d: %w", q.ID, err)
-		}
-		out = append(out, q)
-	}
-	return out, rows.Err()
+// questionChunks shares the reading of a session's questions between
+// connections: each takes the next range of ids (a chunk) until none is
+// left, so that both finish at about the same time whatever else they had
+// to read; a fixed split could not suit both a session of one vote per
+// question and one of fifty. Each chunk goes to its own window of one
+// slice, in id order, so that when the ids run from 1 without gaps, as the
+// Service makes them, the windows join without a copy.
+type questionChunks struct {
+	sid   int64
+	n     int // the highest id
+	size  int // ids per chunk
+	next  atomic.Int64
+	buf   []tribune.Question
+	parts [][]tribune.Question // parts[k] holds chunk k's questions
 }
 
+// Chunks are large enough that starting a query (tens of µs) is
+// negligible, small enough that when one connection runs out of chunks the
+// other has at most one left to read: a few ms.
+const (
+	minChunk  = 2048
+	maxChunks = 64
+)
+
+func newQuestionChunks(sid int64, n int) *questionChunks {
+	size := max(minChunk, (n+maxChunks-1)/maxChunks)
+	return &questionChunks{
+		sid:   sid,
+		n:     n,
+		size:  size,
+		buf:   make([]tribune.Question, 0, n),
+		parts: make([][]tribune.Question, (n+size-1)/size),
+	}
+}
+
+// window returns the ids of chunk k: (from, to].
+func (qc *questionChunks) window(k int) (from, to int) {
+	return k * qc.size, min((k+1)*qc.size, qc.n)
+}
+
+// read reads chunks on c until none is left. Each chunk is taken by one
+// caller only, which alone writes its parts entry and window of buf. The
+// query is compiled once for all the chunks a connection reads: compiling
+// it costs about as much as reading a few hundred rows.
+func (qc *questionChunks) read(ctx context.Context, c *sql.Conn) error {
+	return withStmt(ctx, c, questionsQuery, func(stmt driver.Stmt) error {
+		for {
+			k := int(qc.next.Add(1) - 1)
+			if k >= len(qc.parts) {
+				return nil
+			}
+			from, to := qc.window(k)
+			// The last chunk also takes any id above n, which the snapshot
+			// has none of.
+			upTo := int64(to)
+			if k == len(qc.parts)-1 {
+				upTo = math.MaxInt64
+			}
+			// The window's capacity ends where the next one begins: more
+			// rows than ids (which cannot be) would grow into a new array
+			// rather than over the next chunk.
+			part, err := readQuestions(ctx, stmt, qc.sid, int64(from), upTo, qc.buf[from:from:to])
+			if err != nil {
+				return err
+			}
+			qc.parts[k] = part
+		}
+	})
+}
+
+// join returns the questions of every chunk, in order; nil if none.
+func (qc *questionChunks) join() []tribune.Question {
+	dense := true
+	for k, p := range qc.parts {
+		from, to := qc.window(k)
+		if len(p) != to-from || (len(p) > 0 && &p[0] != &qc.buf[:to][from]) {
+			dense = false
+			break
+		}
+	}
+	if dense && qc.n > 0 {
+		return qc.buf[:qc.n]
+	}
+	// Gaps in the ids: move each chunk down to where the previous one
+	// ended. A chunk never moves up, so no chunk is overwritten before it
+	// has moved (append copies as memmove does).
+	out := qc.buf[:0]
+	for _, p := range qc.parts {
+		out = append(out, p...)
+	}
+	if len(out) == 0 {
+		return nil // as before: no questions, no slice
+	}
+	return out
+}
+
+// readConn is a connection of the pool, held for a read-only transaction.
+// Reads of many rows go to its driver connection directly (withStmt); they
+// run inside the transaction all the same, which is the connection's state.
+type readConn struct {
+	c  *sql.Conn
+	tx *sql.Tx
+}
+
+// beginRead takes a connection and begins a read-only transaction on it. A
+// read-only transaction begins deferred: it takes no write lock, and its
+// snapshot of the WAL is fixed by its first read.
+func (db *DB) beginRead(ctx context.Context) (*readConn, error) {
+	c, err := db.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	tx, err := c.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	return &readConn{c: c, tx: tx}, nil
+}
+
+// close ends the transaction and returns the connection to the pool, in
+// that order: the connection waits for its transaction to end.
+func (r *readConn) close() {
+	r.tx.Rollback()
+	r.c.Close()
+}
+
+// withStmt prepares query on c's driver connection and calls f with it.
+// Reading through the driver (stmtQuery) skips database/sql's conversions,
+// which for an *int destination format the int64 as text and parse it
+// back: reading 100 000 questions spent a sixth of its time there. The
+// driver connection and the statement are used only inside c.Raw, which
+// holds the connection: nothing else, the transaction included, may use it
+// meanwhile.
+func withStmt(ctx context.Context, c *sql.Conn, query string, f func(driver.Stmt) error) error {
+	return c.Raw(func(dc any) (err error) {
+		pc, ok := dc.(driver.ConnPrepareContext)
+		if !ok {
+			return fmt.Errorf("driver connection %T cannot prepare with a context", dc)
+		}
+		stmt, err := pc.PrepareContext(ctx, query)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if cerr := stmt.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		return f(stmt)
+	})
+}
+
+// stmtQuery runs a query prepared by withStmt and calls row with each row's
+// values as the driver returns them (int64, float64, string, []byte or
+// nil); the slice is reused from row to row.
+func stmtQuery(ctx context.Context, stmt driver.Stmt, args []driver.NamedValue, row func([]driver.Value) error) (err error) {
+	sq, ok := stmt.(driver.StmtQueryContext)
+	if !ok {
+		return fmt.Errorf("driver statement %T cannot query with a context", stmt)
+	}
+	rows, err := sq.QueryContext(ctx, args)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	vals := make([]driver.Value, len(rows.Columns()))
+	for i := 0; ; i++ {
+		// The driver watches ctx while a query starts; database/sql would
+		// also stop at the next row once ctx is done, and so does this.
+		if i%1024 == 1023 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := rows.Next(vals); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+		if err := row(vals); err != nil {
+			return err
+		}
+	}
+}
+
+// args numbers a query's arguments from 1.
+func args(vs ...any) []driver.NamedValue {
+	nv := make([]driver.NamedValue, len(vs))
+	for i, v := range vs {
+		nv[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+	}
+	return nv
+}
+
+// questionsQuery reads a question in nine values rather than eleven, since
+// each value costs the driver calls into SQLite (each taking the
+// connection's mutex) and often an allocation: the question's strings come
+// concatenated, so that its fields share one allocation rather than four,
+// and created, status and source in one transient string; the lengths that
+// split them come two to an integer (each is below 2³¹, SQLite's largest
+// string). parseQuestionRow reverses it.
+const questionsQuery = `SELECT id, votes, reports, merged_into,
+	text || author || login || user_id,
+	octet_length(text) | (octet_length(author) << 31),
+	created || status || source,
+	octet_length(login) | (octet_length(created) << 31),
+	octet_length(status)
+	FROM questions WHERE session_id = ? AND id > ? AND id <= ? ORDER BY id`
+
+// readQuestions appends to out the questions of session sid with ids in
+// (after, upTo], read with questionsQuery.
+func readQuestions(ctx context.Context, stmt driver.Stmt, sid, after, upTo int64, out []tribune.Question) ([]tribune.Question, error) {
+	err := stmtQuery(ctx, stmt, args(sid, after, upTo), func(v []driver.Value) error {
+		q, err := parseQuestionRow(v)
+		if err != nil {
+			return err
+		}
+		q.SessionID = sid
+		out = append(out, q)
+		return nil
+	})
+	return out, err
+}
+
+// parseQuestionRow makes a Question of a questionsQuery row. Statuses and
+// sources are interned.
+func parseQuestionRow(v []driver.Value) (tribune.Question, error) {
+	var q tribune.Question
+	r := rowReader{bad: -1}
+	q.ID = int(r.int(v[0]))
+	q.Votes, q.Reports, q.MergedInto = int(r.int(v[1])), int(r.int(v[2])), int(r.int(v[3]))
+	strs, lens1 := r.text(v[4]), r.int(v[5])
+	rest, lens2, status := r.text(v[6]), r.int(v[7]), int(r.int(v[8]))
+	if r.bad >= 0 {
+		return q, fmt.Errorf("question %d: value %d is a %T", q.ID, r.bad, v[r.bad])
+	}
+	const mask = 1<<31 - 1
+	text, author := int(lens1&mask), int(lens1>>31)
+	login, created := int(lens2&mask), int(lens2>>31)
+	if text+author+login > len(strs) || created+status > len(rest) {
+		return q, fmt.Errorf("question %d: string lengths do not add up", q.ID)
+	}
+	q.Text, strs = strs[:text], strs[text:]
+	q.Author, strs = strs[:author], strs[author:]
+	q.AuthorLogin, q.AuthorID = strs[:login], strs[login:]
+	var err error
+	if q.Created, err = parseTime(rest[:created]); err != nil {
+		return q, fmt.Errorf("question %d: %w", q.ID, err)
+	}
+	q.Status = internStatus(rest[created : created+status])
+	q.Source = internSource(rest[created+status:])
+	return q, nil
+}
+
+// rowReader reads the values of a row as the types the schema gives them
+// (STRICT tables hold no others), noting the first that is not. Start it
+// with bad -1.
+type rowReader struct {
+	i   int // values read
+	bad int // the first value of another type, -1 if none
+}
+
+// int returns an INTEGER value; NULL is 0 (a zero id is stored as NULL).
+func (r *rowReader) int(v driver.Value) int64 {
+	r.i++
+	n, ok := v.(int64)
+	if !ok && v != nil && r.bad < 0 {
+		r.bad = r.i - 1
+	}
+	return n
+}
+
+// text returns a TEXT value.
+func (r *rowReader) text(v driver.Value) string {
+	r.i++
+	s, ok := v.(string)
+	if !ok && r.bad < 0 {
+		r.bad = r.i - 1
+	}
+	return s
+}
+
+// votesQuery reads the votes of a session; their strings are short and
+// kept, so they come as they are.
+const votesQuery = `SELECT question_id, voter_id, via, created
+	FROM votes WHERE session_id = ? ORDER BY question_id, voter_id`
+
 // readVotes reads the votes of session sid, about n expected.
-func readVotes(ctx context.Context, tx *sql.Tx, sid int64, n int) ([]tribune.Vote, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT question_id, voter_id, via, created
-		FROM votes WHERE session_id = ? ORDER BY question_id, voter_id`, sid)
+func readVotes(ctx context.Context, c *sql.Conn, sid int64, n int) ([]tribune.Vote, error) {
+	out := make([]tribune.Vote, 0, n)
+	err := withStmt(ctx, c, votesQuery, func(stmt driver.Stmt) error {
+		return stmtQuery(ctx, stmt, args(sid), func(v []driver.Value) error {
+			r := rowReader{bad: -1}
+			qid, voter, via, created := r.int(v[0]), r.text(v[1]), r.int(v[2]), r.text(v[3])
+			if r.bad >= 0 {
+				return fmt.Errorf("vote on %d: value %d is a %T", qid, r.bad, v[r.bad])
+			}
+			t, err := parseTime(created)
+			if err != nil {
+				return fmt.Errorf("vote on %d: %w", qid, err)
+			}
+			out = append(out, tribune.Vote{SessionID: sid, QuestionID: int(qid), VoterID: voter, Via: int(via), Created: t})
+			return nil
+		})
+	})
 	if err != nil {
 		return nil, err
-	}
-	defer rows.Close()
-	var (
-		r       tribune.Vote
-		via     sql.NullInt64
-		created string
-	)
-	dest := []any{&r.QuestionID, &r.VoterID, &via, &created}
-	out := make([]tribune.Vote, 0, n)
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
-		}
-		v := r
-		v.SessionID = sid
-		v.Via = int(nullIntValue(via))
-		if v.Created, err = parseTime(created); err != nil {
-			return nil, fmt.Errorf("vote on %d: %w", v.QuestionID, err)
-		}
-		out = append(out, v)
 	}
 	if len(out) == 0 {
 		out = nil
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // internStatus returns the package constant equal to s, so that 100 000
