@@ -23,6 +23,7 @@ type memStore struct {
 	logs      map[int64]map[int64]tribune.LogEntry
 	settings  map[string]string
 	fail      error // when set, Apply refuses every batch
+	failVotes error // when set, LoadVotes fails
 	applies   int
 }
 
@@ -89,6 +90,23 @@ func (m *memStore) LoadSession(_ context.Context, id int64) (tribune.SessionStat
 	}
 	slices.SortFunc(st.Log, func(a, b tribune.LogEntry) int { return int(a.ID - b.ID) })
 	return st, nil
+}
+
+func (m *memStore) LoadQueue(ctx context.Context, id int64) (tribune.SessionState, error) {
+	st, err := m.LoadSession(ctx, id)
+	st.Votes = nil
+	return st, err
+}
+
+func (m *memStore) LoadVotes(ctx context.Context, id int64) ([]tribune.Vote, error) {
+	m.mu.Lock()
+	fail := m.failVotes
+	m.mu.Unlock()
+	if fail != nil {
+		return nil, fail
+	}
+	st, err := m.LoadSession(ctx, id)
+	return st.Votes, err
 }
 
 func (m *memStore) Sessions(context.Context) ([]tribune.Session, error) {
@@ -161,6 +179,12 @@ func (m *memStore) PutSetting(_ context.Context, key, value string) error {
 	defer m.mu.Unlock()
 	m.settings[key] = value
 	return nil
+}
+
+func (m *memStore) setFailVotes(err error) {
+	m.mu.Lock()
+	m.failVotes = err
+	m.mu.Unlock()
 }
 
 func (m *memStore) setFail(err error) {

@@ -7,11 +7,15 @@ import (
 
 // questionTable holds the questions of the open session. A big meeting has
 // 100 000 of them: they are most of what a running Tribune keeps in memory,
-// and the garbage collector visits them on every cycle. A row is a third of
-// a Question and points to one allocation (its strings end to end) instead
-// of five, so the table costs about half as much memory and a sixth of the
-// collector's work. Questions are built from rows on the way out and
-// written back by put: commands change a copy, never the table in place.
+// and the garbage collector visits them on every cycle. A row is half a
+// Question and holds no pointer but its strings (a Question's time has a
+// location pointer, its status and source are strings). Questions are built
+// from rows on the way out and written back by put: commands change a copy,
+// never the table in place.
+//
+// The store hands the four strings of a loaded question as slices of one
+// allocation, and a row keeps them as they are: copying 100 000 of them
+// into a new layout would cost ready time and memory at start.
 type questionTable struct {
 	session int64
 	rows    []questionRow // rows[id-1]
@@ -22,16 +26,10 @@ type questionTable struct {
 }
 
 type questionRow struct {
-	fields     string // Text, Author, AuthorLogin and AuthorID, end to end
-	created    int64  // Unix nanoseconds, or zeroTime
-	textEnd    uint32 // ends of Text, Author and AuthorLogin in fields
-	authorEnd  uint32
-	loginEnd   uint32
-	votes      int32
-	reports    int32
-	mergedInto int32
-	status     uint8
-	source     uint8
+	text, author, login, authorID string
+	created                       int64 // Unix nanoseconds, or zeroTime
+	votes, reports, mergedInto    int32
+	status, source                uint8
 }
 
 // zeroTime stands for the zero time.Time, which has no Unix nanoseconds.
@@ -52,14 +50,13 @@ func (t *questionTable) len() int { return len(t.rows) }
 // has reports whether id is the id of a question.
 func (t *questionTable) has(id int) bool { return id >= 1 && id <= len(t.rows) }
 
-// get returns question id, which must exist. Its strings share the row's
-// memory: getting a question allocates nothing.
+// get returns question id, which must exist. Getting a question allocates
+// nothing.
 func (t *questionTable) get(id int) Question {
 	r := &t.rows[id-1]
-	f := r.fields
 	q := Question{
 		ID: id, SessionID: t.session,
-		Text: f[:r.textEnd], Author: f[r.textEnd:r.authorEnd], AuthorLogin: f[r.authorEnd:r.loginEnd], AuthorID: f[r.loginEnd:],
+		Text: r.text, Author: r.author, AuthorLogin: r.login, AuthorID: r.authorID,
 		Source: t.sources[r.source], Status: t.statuses[r.status],
 		Votes: int(r.votes), Reports: int(r.reports), MergedInto: int(r.mergedInto),
 	}
@@ -85,15 +82,7 @@ func (t *questionTable) put(q *Question) {
 		panic("tribune: question id out of sequence")
 	}
 	r := &t.rows[q.ID-1]
-	f := r.fields
-	// A vote changes only the count: the strings stay where they are.
-	if f[:r.textEnd] != q.Text || f[r.textEnd:r.authorEnd] != q.Author ||
-		f[r.authorEnd:r.loginEnd] != q.AuthorLogin || f[r.loginEnd:] != q.AuthorID {
-		r.fields = q.Text + q.Author + q.AuthorLogin + q.AuthorID
-		r.textEnd = uint32(len(q.Text))
-		r.authorEnd = r.textEnd + uint32(len(q.Author))
-		r.loginEnd = r.authorEnd + uint32(len(q.AuthorLogin))
-	}
+	r.text, r.author, r.login, r.authorID = q.Text, q.Author, q.AuthorLogin, q.AuthorID
 	r.created = zeroTime
 	if !q.Created.IsZero() {
 		r.created = q.Created.UnixNano()

@@ -81,6 +81,9 @@ type Service struct {
 	log       []LogEntry
 	onAir     int
 	health    map[string]string
+	// votesPending is true until the writer has loaded the votes; only
+	// the writer reads or changes it once Open has returned.
+	votesPending bool
 }
 
 // NewService returns a Service with the design's defaults.
@@ -110,7 +113,9 @@ func (s *Service) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("open session of %s: %w", s.Channel, err)
 	}
-	if err := s.load(ctx, sess.ID); err != nil {
+	// The votes are read by the writer before its first command: reads,
+	// which need no votes, are served meanwhile.
+	if err := s.load(ctx, sess.ID, false); err != nil {
 		return err
 	}
 	s.cmds = make(chan *command, 4*s.MaxBatch)
@@ -120,10 +125,15 @@ func (s *Service) Open(ctx context.Context) error {
 	return nil
 }
 
-// load replaces the in-memory state with the stored one. The caller holds
+// load replaces the in-memory state with the stored one, with or without
+// the votes (then loadVotes must run before any command). The caller holds
 // s.mu or owns s exclusively.
-func (s *Service) load(ctx context.Context, id int64) error {
-	st, err := s.Store.LoadSession(ctx, id)
+func (s *Service) load(ctx context.Context, id int64, votes bool) error {
+	load := s.Store.LoadQueue
+	if votes {
+		load = s.Store.LoadSession
+	}
+	st, err := load(ctx, id)
 	if err != nil {
 		return fmt.Errorf("load session %d: %w", id, err)
 	}
@@ -140,6 +150,7 @@ func (s *Service) load(ctx context.Context, id int64) error {
 	s.questions = newQuestionTable(st.Session.ID, len(st.Questions))
 	s.users = newUserTable(len(st.Questions))
 	s.votes = make(map[uint64]int32, len(st.Votes))
+	s.votesPending = !votes
 	s.reports = make(map[uint64]struct{}, len(st.Reports))
 	s.onAir = 0
 	if s.Matcher != nil {
@@ -155,15 +166,11 @@ func (s *Service) load(ctx context.Context, id int64) error {
 			return fmt.Errorf("load session %d: question %d out of sequence", id, q.ID)
 		}
 		s.questions.put(q)
-		// From here on the table's copy: the store's strings are let go
-		// as the load goes, so that a big session does not hold both.
-		t := s.questions.get(q.ID)
-		*q = Question{}
-		a := &s.users.asks[s.users.add(t.AuthorID)]
+		a := &s.users.asks[s.users.add(q.AuthorID)]
 		a.n++
-		a.last = max(a.last, t.Created.UnixNano())
-		if t.Status == StatusOnAir {
-			s.onAir = t.ID
+		a.last = max(a.last, q.Created.UnixNano())
+		if q.Status == StatusOnAir {
+			s.onAir = q.ID
 		}
 	}
 	for _, v := range st.Votes {
@@ -183,6 +190,26 @@ func (s *Service) load(ctx context.Context, id int64) error {
 			}
 		}
 	}
+	return nil
+}
+
+// loadVotes reads the votes of the session, which Open leaves to the
+// writer. It runs on the writer goroutine, and holds s.mu only while it
+// fills the map.
+func (s *Service) loadVotes() error {
+	votes, err := s.Store.LoadVotes(context.Background(), s.session.ID)
+	if err != nil {
+		return fmt.Errorf("load votes of session %d: %w", s.session.ID, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.votes) == 0 {
+		s.votes = make(map[uint64]int32, len(votes))
+	}
+	for _, v := range votes {
+		s.votes[pair(v.QuestionID, s.users.add(v.VoterID))] = int32(v.Via)
+	}
+	s.votesPending = false
 	return nil
 }
 
@@ -274,6 +301,13 @@ func (s *Service) do(ctx context.Context, fn func(tx *txn) (Question, error)) (Q
 
 func (s *Service) run() {
 	defer close(s.done)
+	if s.votesPending {
+		// Now rather than at the first command, which would wait for it;
+		// on failure commit tries again, batch by batch.
+		if err := s.loadVotes(); err != nil {
+			s.Logger.Error("cannot read the votes; commands wait for them", "err", err)
+		}
+	}
 	batch := make([]*command, 0, s.MaxBatch)
 	for {
 		batch = batch[:0]
@@ -316,6 +350,17 @@ func (s *Service) run() {
 // commit applies a batch, makes it durable, then wakes its callers and
 // publishes its events.
 func (s *Service) commit(batch []*command) {
+	if s.votesPending {
+		if err := s.loadVotes(); err != nil {
+			s.Logger.Error("cannot read the votes; nothing in the batch is applied", "commands", len(batch), "err", err)
+			for _, c := range batch {
+				c.q, c.err = Question{}, &Error{Code: EUNAVAILABLE, Reason: ReasonStorage,
+					Message: "storage cannot be read; nothing was saved", Err: err}
+				close(c.ready)
+			}
+			return
+		}
+	}
 	tx := &txn{s: s}
 	s.mu.Lock()
 	for _, c := range batch {
@@ -334,7 +379,7 @@ func (s *Service) commit(batch []*command) {
 	}
 	if err != nil {
 		s.Logger.Error("store refused a batch; nothing in it is acknowledged", "commands", len(batch), "err", err)
-		if lerr := s.load(context.Background(), s.session.ID); lerr != nil {
+		if lerr := s.load(context.Background(), s.session.ID, true); lerr != nil {
 			s.Logger.Error("reload after a failed commit", "err", lerr)
 		}
 	}

@@ -702,6 +702,33 @@ func TestRestartContinuesSession(t *testing.T) {
 	}
 }
 
+// Open serves reads before the votes are read; commands wait for them, and
+// are refused, not applied blind, while they cannot be read.
+func TestVotesUnreadableRefuseCommands(t *testing.T) {
+	f := newFixture(t, openModeration)
+	f.ask(t, viewer(1), "one")
+	mustOK(t, func() error { _, err := f.svc.Vote(ctx, viewer(2), 1); return err })
+	f.store.setFailVotes(errors.New("disk gone"))
+	f.restart(t, openModeration)
+
+	if q := f.get(t, 1); q.Votes != 2 {
+		t.Errorf("votes=%d read without the vote set, want 2", q.Votes)
+	}
+	_, err := f.svc.Vote(ctx, viewer(3), 1)
+	wantCode(t, err, tribune.EUNAVAILABLE, tribune.ReasonStorage)
+	if q := f.get(t, 1); q.Votes != 2 {
+		t.Errorf("votes=%d after a refused vote, want 2", q.Votes)
+	}
+
+	f.store.setFailVotes(nil)
+	_, err = f.svc.Vote(ctx, viewer(2), 1)
+	wantCode(t, err, tribune.ECONFLICT, tribune.ReasonAlreadyVoted)
+	mustOK(t, func() error { _, err := f.svc.Vote(ctx, viewer(3), 1); return err })
+	if q := f.get(t, 1); q.Votes != 3 {
+		t.Errorf("votes=%d, want 3", q.Votes)
+	}
+}
+
 func TestConcurrentVotesCountExactly(t *testing.T) {
 	f := newFixture(t, openModeration)
 	for i := 1; i <= 5; i++ {

@@ -51,6 +51,10 @@ type Store interface {
 	// LoadSession returns a session with its questions, votes, reports and
 	// moderation log. ENOTFOUND if there is no such session.
 	LoadSession(ctx context.Context, id int64) (SessionState, error)
+	// LoadQueue returns what LoadSession does but the votes.
+	LoadQueue(ctx context.Context, id int64) (SessionState, error)
+	// LoadVotes returns the votes of a session.
+	LoadVotes(ctx context.Context, id int64) ([]Vote, error)
 	// Sessions returns every session, oldest first.
 	Sessions(ctx context.Context) ([]Session, error)
 	// Bans returns the bans of channel.

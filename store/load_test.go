@@ -72,6 +72,22 @@ func TestLoadSessionLarge(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("LoadSession differs from what was written (questions alike)")
 			}
+			// The Service's start: the same in two parts.
+			queue, err := db.LoadQueue(ctx, sess.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			votes, err := db.LoadVotes(ctx, sess.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if queue.Votes != nil || !reflect.DeepEqual(votes, want.Votes) {
+				t.Errorf("LoadQueue has %d votes, LoadVotes %d; want none and %d", len(queue.Votes), len(votes), len(want.Votes))
+			}
+			queue.Votes = want.Votes
+			if !reflect.DeepEqual(queue, want) {
+				t.Errorf("LoadQueue differs from LoadSession but for the votes")
+			}
 		})
 	}
 }

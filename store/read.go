@@ -31,10 +31,38 @@ type querier interface {
 // of the file: they take their snapshots while this process's writers are
 // held off (other processes do not write a file a running tribune uses).
 func (db *DB) LoadSession(ctx context.Context, id int64) (tribune.SessionState, error) {
+	return db.load(ctx, id, true)
+}
+
+// LoadQueue returns what LoadSession does but the votes, which LoadVotes
+// reads: `tribune serve` serves reads, which need no votes, before it has
+// read them, and its two connections read only questions meanwhile.
+func (db *DB) LoadQueue(ctx context.Context, id int64) (tribune.SessionState, error) {
+	return db.load(ctx, id, false)
+}
+
+// LoadVotes returns the votes of session id, by question then voter.
+func (db *DB) LoadVotes(ctx context.Context, id int64) ([]tribune.Vote, error) {
+	if err := db.isOpen(); err != nil {
+		return nil, err
+	}
+	rc, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: load votes of session %d: %w", id, err)
+	}
+	defer rc.close()
+	votes, err := readVotes(ctx, rc.c, id, 0)
+	if err != nil {
+		return nil, fmt.Errorf("store: load votes of session %d: %w", id, err)
+	}
+	return votes, nil
+}
+
+func (db *DB) load(ctx context.Context, id int64, votes bool) (tribune.SessionState, error) {
 	if err := db.isOpen(); err != nil {
 		return tribune.SessionState{}, err
 	}
-	st, err := db.loadSession(ctx, id)
+	st, err := db.loadSession(ctx, id, votes)
 	if err != nil {
 		if tribune.ErrorCode(err) == tribune.ENOTFOUND {
 			return tribune.SessionState{}, err
@@ -44,7 +72,7 @@ func (db *DB) LoadSession(ctx context.Context, id int64) (tribune.SessionState, 
 	return st, nil
 }
 
-func (db *DB) loadSession(ctx context.Context, id int64) (tribune.SessionState, error) {
+func (db *DB) loadSession(ctx context.Context, id int64, votes bool) (tribune.SessionState, error) {
 	var st tribune.SessionState
 	db.wmu.Lock()
 	qc, err := db.beginRead(ctx)
@@ -94,9 +122,11 @@ func (db *DB) loadSession(ctx context.Context, id int64) (tribune.SessionState, 
 	qs := newQuestionChunks(id, n)
 	others := func() {
 		var err error
-		if st.Votes, err = readVotes(ctx, oc.c, id, n); err != nil {
-			fail(fmt.Errorf("votes: %w", err))
-			return
+		if votes {
+			if st.Votes, err = readVotes(ctx, oc.c, id, n); err != nil {
+				fail(fmt.Errorf("votes: %w", err))
+				return
+			}
 		}
 		if st.Reports, err = queryAll(ctx, oc.tx, scanReport, `SELECT session_id, question_id, reporter_id, created
 			FROM reports WHERE session_id = ? ORDER BY question_id, reporter_id`, id); err != nil {
