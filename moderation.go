@@ -222,17 +222,13 @@ func (s *Service) Merge(ctx context.Context, id, into int) (Question, error) {
 			return Question{}, Errorf(ECONFLICT, ReasonBadTransition, "cannot merge into #%d: it is %s", into, target.Status).
 				With("id", into).With("status", string(target.Status))
 		}
-		var moving []uint32
+		var voters []string
 		for k := range s.votes {
-			if pairQuestion(k) == id {
-				if _, ok := s.votes[pair(into, pairUser(k))]; !ok {
-					moving = append(moving, pairUser(k))
+			if int(k.question) == id {
+				if _, ok := s.votes[pair(into, k.user)]; !ok {
+					voters = append(voters, s.users.id(k.user))
 				}
 			}
-		}
-		var voters []string
-		for _, v := range s.users.ids(moving) {
-			voters = append(voters, v)
 		}
 		slices.Sort(voters)
 		tx.save(target)

@@ -82,31 +82,27 @@ func TestQuestionTableRefusesGaps(t *testing.T) {
 
 func TestUserTable(t *testing.T) {
 	users := newUserTable(0)
-	a, b := users.add("1001"), users.add("1002")
-	if a == b {
-		t.Fatalf("two users numbered %d", a)
-	}
-	if again := users.add("1001"); again != a {
-		t.Errorf("add(1001) again=%d, want %d", again, a)
-	}
-	if n, ok := users.find("1002"); !ok || n != b {
-		t.Errorf("find(1002)=%d,%v, want %d,true", n, ok, b)
-	}
-	if _, ok := users.find("nobody"); ok {
-		t.Error("find(nobody) found a number")
-	}
-	ids := users.ids([]uint32{b})
-	if len(ids) != 1 || ids[b] != "1002" {
-		t.Errorf("ids([%d])=%v, want only 1002", b, ids)
-	}
-	for _, tc := range []struct {
-		question int
-		user     uint32
-	}{{1, 0}, {1, 1}, {2, 0}, {1<<31 - 1, 1<<32 - 1}} {
-		k := pair(tc.question, tc.user)
-		if pairQuestion(k) != tc.question || pairUser(k) != tc.user {
-			t.Errorf("pair(%d, %d) came back as (%d, %d)", tc.question, tc.user, pairQuestion(k), pairUser(k))
+	for _, id := range []string{"1001", "0", "999999999999999999", "u1", "01001", "+1001", "1001 ", "", "1234567890123456789", "ünï"} {
+		k := users.add(id)
+		if again := users.add(id); again != k {
+			t.Errorf("add(%q) again=%#x, want %#x", id, again, k)
 		}
+		if found, ok := users.find(id); !ok || found != k {
+			t.Errorf("find(%q)=%#x,%v, want %#x,true", id, found, ok, k)
+		}
+		if back := users.id(k); back != id {
+			t.Errorf("id(add(%q))=%q", id, back)
+		}
+	}
+	// Ids that look alike but are not the same id never share a key.
+	if users.add("1001") == users.add("01001") || users.add("u1") == users.add("1") {
+		t.Error("two ids share a key")
+	}
+	if _, ok := users.find("never seen"); ok {
+		t.Error("find(never seen) found a key")
+	}
+	if _, ok := users.find("4242"); !ok {
+		t.Error("find(4242): a number is its own key, without add")
 	}
 	if pair(1, 2) == pair(2, 1) {
 		t.Error("pair(1, 2) == pair(2, 1)")

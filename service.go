@@ -75,8 +75,8 @@ type Service struct {
 	session   Session
 	questions questionTable
 	users     userTable
-	votes     map[uint64]int32    // pair(question, voter) → the question a merge moved it from, or 0
-	reports   map[uint64]struct{} // pair(question, reporter)
+	votes     map[voteKey]int32 // the question a merge moved it from, or 0
+	reports   map[voteKey]struct{}
 	bans      map[string]Ban
 	log       []LogEntry
 	onAir     int
@@ -149,9 +149,9 @@ func (s *Service) load(ctx context.Context, id int64, votes bool) error {
 	s.session = st.Session
 	s.questions = newQuestionTable(st.Session.ID, len(st.Questions))
 	s.users = newUserTable(len(st.Questions))
-	s.votes = make(map[uint64]int32, len(st.Votes))
+	s.votes = make(map[voteKey]int32, len(st.Votes))
 	s.votesPending = !votes
-	s.reports = make(map[uint64]struct{}, len(st.Reports))
+	s.reports = make(map[voteKey]struct{}, len(st.Reports))
 	s.onAir = 0
 	if s.Matcher != nil {
 		// A reload (after a failed commit) forgets what the lost batch
@@ -166,9 +166,11 @@ func (s *Service) load(ctx context.Context, id int64, votes bool) error {
 			return fmt.Errorf("load session %d: question %d out of sequence", id, q.ID)
 		}
 		s.questions.put(q)
-		a := &s.users.asks[s.users.add(q.AuthorID)]
+		author := s.users.add(q.AuthorID)
+		a := s.users.asks[author]
 		a.n++
 		a.last = max(a.last, q.Created.UnixNano())
+		s.users.asks[author] = a
 		if q.Status == StatusOnAir {
 			s.onAir = q.ID
 		}
@@ -204,7 +206,7 @@ func (s *Service) loadVotes() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.votes) == 0 {
-		s.votes = make(map[uint64]int32, len(votes))
+		s.votes = make(map[voteKey]int32, len(votes))
 	}
 	for _, v := range votes {
 		s.votes[pair(v.QuestionID, s.users.add(v.VoterID))] = int32(v.Via)
@@ -486,9 +488,9 @@ func (s *Service) Ask(ctx context.Context, a Actor, text string) (AskResult, err
 		now := s.Now()
 		if !a.Privileged() {
 			var prev asks
-			n, asked := s.users.find(a.UserID)
+			author, asked := s.users.find(a.UserID)
 			if asked {
-				prev = s.users.asks[n]
+				prev, asked = s.users.asks[author]
 			}
 			if s.SessionCap > 0 && int(prev.n) >= s.SessionCap {
 				return Question{}, Errorf(ERATELIMIT, ReasonSessionCap, "%s has asked %d questions, the most allowed in a session", a.Name(), s.SessionCap).With("max", s.SessionCap)
@@ -508,9 +510,10 @@ func (s *Service) Ask(ctx context.Context, a Actor, text string) (AskResult, err
 			Source: cmp.Or(a.Source, SourceTwitch), Created: now, Status: status, Votes: 1,
 		}
 		author := s.users.add(a.UserID)
-		rec := &s.users.asks[author]
+		rec := s.users.asks[author]
 		rec.n++
 		rec.last = now.UnixNano()
+		s.users.asks[author] = rec
 		s.votes[pair(q.ID, author)] = 0
 		tx.put(q, EventCreated)
 		tx.changes = append(tx.changes, Change{Kind: PutVote, Vote: Vote{SessionID: q.SessionID, QuestionID: q.ID, VoterID: a.UserID, Created: now}})
