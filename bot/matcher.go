@@ -125,16 +125,19 @@ func (m *Matcher) Add(id int, text string) {
 	}
 }
 
-// Wait returns once the texts queued so far are indexed, or when ctx ends.
-// The Service calls it before it queues a question: after a restart the
-// index of a big session takes a fraction of a second to build, and Match
-// must not wait for it while the Service's writer holds every other
-// command up.
+// Wait returns once Match would not have to index a big backlog first, or
+// when ctx ends. The Service calls it before it queues a question: after a
+// restart the index of a big session takes a fraction of a second to
+// build, and Match must not wait for it while the Service's writer holds
+// every other command up. A backlog of a chunk or less (the questions of
+// the last moments) is not waited for: Match indexes it in a few ms, and
+// waiting for the builder to go idle would chain every question asked in a
+// busy chat behind the ones asked just before it.
 func (m *Matcher) Wait(ctx context.Context) error {
 	m.mu.Lock()
-	built := m.built
+	built, backlog := m.built, len(m.pending)
 	m.mu.Unlock()
-	if built == nil {
+	if built == nil || backlog <= buildChunk {
 		return nil
 	}
 	select {

@@ -298,3 +298,28 @@ func TestMatcherWaitForBackgroundIndex(t *testing.T) {
 		t.Errorf("Wait with a cancelled context: %v", err)
 	}
 }
+
+// A few questions queued while the chat is busy are not waited for: Match
+// indexes them itself. Waiting for the builder to go idle made each
+// question wait for the ones asked just before it, 100-300 ms at the start
+// of a busy meeting.
+func TestMatcherWaitSkipsSmallBacklog(t *testing.T) {
+	m := bot.NewMatcher()
+	for i := 1; i <= 5000; i++ {
+		m.Add(i, fmt.Sprintf("question %d about the harbour budget line %d", i, i*7))
+	}
+	if err := m.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := 5001; i <= 5200; i++ {
+		m.Add(i, fmt.Sprintf("a later question %d on the tram line %d", i, i*3))
+		if err := m.Wait(ctx); err != nil {
+			t.Fatalf("Wait with %d questions queued: %v, want nil at once", i-5000, err)
+		}
+	}
+	if id, ok := m.Match("a later question 5200 on the tram line 15600"); !ok || id != 5200 {
+		t.Errorf("Match=%d,%v, want 5200", id, ok)
+	}
+}
