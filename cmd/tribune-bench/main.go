@@ -255,7 +255,7 @@ func runBench(ctx context.Context, o options) error {
 			if err != nil {
 				return err
 			}
-			rep.Runs = append(rep.Runs, b.runFull(ctx, s, db, fullOpts{rate: rate}))
+			rep.Runs = append(rep.Runs, b.runFull(ctx, s, db, fullOpts{rate: rate, settle: true}))
 		}
 	}
 	if want("storm") {
@@ -284,7 +284,7 @@ func runBench(ctx context.Context, o options) error {
 		if err != nil {
 			return err
 		}
-		rep.Runs = append(rep.Runs, b.runFull(ctx, s, db, fullOpts{rate: 10 * o.commandRate}))
+		rep.Runs = append(rep.Runs, b.runFull(ctx, s, db, fullOpts{rate: 10 * o.commandRate, settle: true}))
 		name = fmt.Sprintf("storm@%.0f", o.commandRate)
 		progress("%s: %d s at %.0f votes/s", name, o.pacedSeconds, o.commandRate)
 		s = stormScript(name, n, stormWorld, 0)
@@ -429,6 +429,9 @@ func printReport(w io.Writer, rep *Report) {
 			if r.Name == "storm+drop" {
 				fmt.Fprintf(w, "\ndrop (in process): %d lines sent while the bot was connected, %d while it was not (Twitch's to lose); rejoined after %.0f ms; the bot received %d votes, %d are stored; %d counts differ from their vote rows\n",
 					r.Delivered, r.LostLines, r.ReconnectMS, r.ReceivedCommands, r.StoredCommands, r.DB.Mismatched)
+			}
+			if r.SettleMS > 0 {
+				fmt.Fprintf(w, "%s: after the start, the first question took %.0f ms (index built, votes read) before the clock started\n", r.Name, r.SettleMS)
 			}
 			for _, e := range r.Errors {
 				fmt.Fprintf(w, "  %s: %s\n", r.Name, e)
