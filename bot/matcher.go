@@ -62,6 +62,8 @@ type Matcher struct {
 	waste int            // arena entries no live doc uses
 	live  int
 	epoch uint32
+	// candidates is Match's scratch list, kept from call to call.
+	candidates []entry
 
 	// pending holds the Adds (and the Removes that came after them) not
 	// indexed yet, in order; the builder indexes pending[:taken] outside
@@ -86,6 +88,7 @@ type doc struct {
 	seen uint32 // epoch of the last Match that looked at it
 	n    uint16 // number of key words: 300 runes hold fewer than 2^16
 	live bool
+	hits uint8 // in the last Match (seen), how many of its rarest key words it has
 }
 
 type op struct {
@@ -379,8 +382,12 @@ func (m *Matcher) Match(text string) (int, bool) {
 		a = append(a, t)
 	}
 	size := len(a) + unknown
-	// A match shares at least need key words with text, so it has one of
-	// any size-need+1 of them: look only at the rarest known ones.
+	// A match shares at least need key words with text. Of the p rarest
+	// known ones it then shares at least need-(len(a)-p): only questions
+	// with that many hits in those p posting lists can match, and only
+	// they are compared. Two hits rather than one keep the comparisons to
+	// the few questions that share rare words, not every question that
+	// shares one.
 	need := size
 	if size > 2 {
 		need = int(math.Ceil(th*float64(size) - 1e-9))
@@ -388,6 +395,8 @@ func (m *Matcher) Match(text string) (int, bool) {
 	if need > len(a) {
 		return 0, false
 	}
+	p := min(len(a), len(a)-need+2)
+	minHits := need - (len(a) - p)
 	order := slices.Clone(a)
 	slices.SortFunc(order, func(x, y tok) int { return len(m.post[x&^critBit]) - len(m.post[y&^critBit]) })
 	slices.Sort(a)
@@ -401,18 +410,28 @@ func (m *Matcher) Match(text string) (int, bool) {
 		}
 		m.epoch = 1
 	}
-	best, bestScore := 0, -1.0
-	for _, t := range order[:len(a)-need+1] {
+	candidates := m.candidates[:0]
+	for _, t := range order[:p] {
 		for _, e := range m.post[t&^critBit] {
 			d := m.doc(e)
-			if d.seen == m.epoch {
-				continue
+			if d.seen != m.epoch {
+				d.seen, d.hits = m.epoch, 0
 			}
-			d.seen = m.epoch
-			id := m.id(e)
-			if s, ok := similarity(a, unknown, m.arena[d.off:d.off+uint32(d.n)], th); ok && (s > bestScore || s == bestScore && id < best) {
-				best, bestScore = id, s
+			if d.hits < math.MaxUint8 {
+				d.hits++
 			}
+			if int(d.hits) == minHits {
+				candidates = append(candidates, e)
+			}
+		}
+	}
+	m.candidates = candidates
+	best, bestScore := 0, -1.0
+	for _, e := range candidates {
+		d := m.doc(e)
+		id := m.id(e)
+		if s, ok := similarity(a, unknown, m.arena[d.off:d.off+uint32(d.n)], th); ok && (s > bestScore || s == bestScore && id < best) {
+			best, bestScore = id, s
 		}
 	}
 	return best, bestScore >= 0
