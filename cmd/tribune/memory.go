@@ -17,7 +17,7 @@ import (
 const DefaultMemoryBudget = 76 << 20
 
 // memoryBudget keeps the runtime's soft memory limit at the budget while
-// the live heap is small next to it, and raises it to 1.5 times the live
+// the live heap is small next to it, and raises it to 1.25 times the live
 // heap when a meeting outgrows it: a fixed limit below what a very big
 // meeting needs would have the collector run without a pause, and the tool
 // must not slow to a crawl on air.
@@ -38,7 +38,7 @@ func (b *memoryBudget) adjust() int64 {
 	if b.sample[0].Value.Kind() == metrics.KindUint64 {
 		live = int64(b.sample[0].Value.Uint64())
 	}
-	limit := max(b.budget, live/2*3)
+	limit := max(b.budget, live/4*5)
 	debug.SetMemoryLimit(limit)
 	return limit
 }

@@ -21,7 +21,7 @@ func TestMemoryBudget(t *testing.T) {
 		atMost  int64
 	}{
 		{"the budget when the heap is small next to it", 1 << 30, 1 << 30, 1 << 30},
-		{"1.5 times the live heap when it outgrows the budget", 1 << 20, 48 << 20, 1 << 30},
+		{"1.25 times the live heap when it outgrows the budget", 1 << 20, 40 << 20, 1 << 30},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := newMemoryBudget(tc.budget).adjust()
