@@ -9,7 +9,6 @@ import (
 	"time"
 
 	tribune "github.com/tribune-live/tribune"
-	"github.com/tribune-live/tribune/store"
 )
 
 // TestLoadSessionLarge loads sessions big enough to be read in several
@@ -30,17 +29,9 @@ func TestLoadSessionLarge(t *testing.T) {
 		{"Pool1Gaps", 1, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db := store.NewDB(filepath.Join(t.TempDir(), "tribune.db"))
-			db.MaxOpenConns = tc.conns
-			if err := db.Open(); err != nil {
-				t.Fatalf("Open: %v", err)
-			}
-			t.Cleanup(func() { db.Close() })
+			db := MustOpenPool(t, tc.conns)
 			ctx := context.Background()
-			sess, err := db.OpenSession(ctx, "chan", "", t0)
-			if err != nil {
-				t.Fatalf("OpenSession: %v", err)
-			}
+			sess := MustOpenSession(t, db)
 			const n = 9000
 			var (
 				changes []tribune.Change

@@ -30,7 +30,19 @@ func MustOpenDB(tb testing.TB) *store.DB {
 // the test.
 func MustOpenPath(tb testing.TB, path string) *store.DB {
 	tb.Helper()
+	return mustOpen(tb, path, 0)
+}
+
+// MustOpenPool opens a new database file with a pool of conns connections.
+func MustOpenPool(tb testing.TB, conns int) *store.DB {
+	tb.Helper()
+	return mustOpen(tb, filepath.Join(tb.TempDir(), "tribune.db"), conns)
+}
+
+func mustOpen(tb testing.TB, path string, conns int) *store.DB {
+	tb.Helper()
 	db := store.NewDB(path)
+	db.MaxOpenConns = conns
 	if err := db.Open(); err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
@@ -450,17 +462,9 @@ func TestLoadSessionConnections(t *testing.T) {
 		conns int
 	}{{"Pool4", 4}, {"Pool1", 1}} {
 		t.Run(tc.name, func(t *testing.T) {
-			db := store.NewDB(filepath.Join(t.TempDir(), "tribune.db"))
-			db.MaxOpenConns = tc.conns
-			if err := db.Open(); err != nil {
-				t.Fatalf("Open: %v", err)
-			}
-			t.Cleanup(func() { db.Close() })
+			db := MustOpenPool(t, tc.conns)
 			ctx := context.Background()
-			sess, err := db.OpenSession(ctx, "chan", "", t0)
-			if err != nil {
-				t.Fatalf("OpenSession: %v", err)
-			}
+			sess := MustOpenSession(t, db)
 			const n = 1000
 			var changes []tribune.Change
 			for id := 1; id <= n; id++ {

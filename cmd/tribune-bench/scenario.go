@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tribune-live/tribune/bot"
+	"github.com/tribune-live/tribune/internal/twitchfake"
 )
 
 // topN is how many questions the overlay's leaderboard carries.
@@ -139,28 +140,15 @@ func (b *bench) runFull(ctx context.Context, s *script, db string, o fullOpts) R
 	defer feed.Close()
 
 	questionsBefore := len(s.base) - 1
-	if o.setup != nil {
-		r0 := newRun(o.setup, topN)
-		api.run.Store(r0)
-		send(ctx, srv, r0, sendOpts{rate: 1000})
-		select {
-		case <-r0.api.done:
-		case <-time.After(30 * time.Second):
-			res.fail("setup: the broadcaster's questions did not all arrive")
-			return res
-		}
+	if o.setup != nil && !prelude(ctx, srv, api, o.setup) {
+		res.fail("setup: the broadcaster's questions did not all arrive")
+		return res
 	}
-
 	settled := 0
 	if o.settle {
 		at := time.Now()
 		s0 := setupScript(1, 11)
-		r0 := newRun(s0, topN)
-		api.run.Store(r0)
-		send(ctx, srv, r0, sendOpts{rate: 1000})
-		select {
-		case <-r0.api.done:
-		case <-time.After(30 * time.Second):
+		if !prelude(ctx, srv, api, s0) {
 			res.fail("settle: the broadcaster's question did not arrive")
 			return res
 		}
@@ -452,4 +440,18 @@ func fileName(name string) string {
 func (b *bench) seededCopy(name string) (string, error) {
 	p := b.freshDB(name)
 	return p, copyDB(b.seeded, p)
+}
+
+// prelude plays s before the clock starts and reports whether the API
+// client saw all of its effects within 30 s.
+func prelude(ctx context.Context, srv *twitchfake.Server, api *wsClient, s *script) bool {
+	r := newRun(s, topN)
+	api.run.Store(r)
+	send(ctx, srv, r, sendOpts{rate: 1000})
+	select {
+	case <-r.api.done:
+		return true
+	case <-time.After(30 * time.Second):
+		return false
+	}
 }
