@@ -64,7 +64,8 @@ func (m *memStore) OpenSession(_ context.Context, channel, title string, now tim
 	return s, nil
 }
 
-func (m *memStore) LoadSession(_ context.Context, id int64) (tribune.SessionState, error) {
+// session returns all of session id, votes included.
+func (m *memStore) session(id int64) (tribune.SessionState, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if id < 1 || int(id) > len(m.sessions) {
@@ -92,20 +93,20 @@ func (m *memStore) LoadSession(_ context.Context, id int64) (tribune.SessionStat
 	return st, nil
 }
 
-func (m *memStore) LoadQueue(ctx context.Context, id int64) (tribune.SessionState, error) {
-	st, err := m.LoadSession(ctx, id)
+func (m *memStore) LoadQueue(_ context.Context, id int64) (tribune.SessionState, error) {
+	st, err := m.session(id)
 	st.Votes = nil
 	return st, err
 }
 
-func (m *memStore) LoadVotes(ctx context.Context, id int64) ([]tribune.Vote, error) {
+func (m *memStore) LoadVotes(_ context.Context, id int64) ([]tribune.Vote, error) {
 	m.mu.Lock()
 	fail := m.failVotes
 	m.mu.Unlock()
 	if fail != nil {
 		return nil, fail
 	}
-	st, err := m.LoadSession(ctx, id)
+	st, err := m.session(id)
 	return st.Votes, err
 }
 

@@ -115,7 +115,7 @@ func (s *Service) Open(ctx context.Context) error {
 	}
 	// The votes are read by the writer before its first command: reads,
 	// which need no votes, are served meanwhile.
-	if err := s.load(ctx, sess.ID, false); err != nil {
+	if err := s.load(ctx, sess.ID); err != nil {
 		return err
 	}
 	s.cmds = make(chan *command, 4*s.MaxBatch)
@@ -125,15 +125,11 @@ func (s *Service) Open(ctx context.Context) error {
 	return nil
 }
 
-// load replaces the in-memory state with the stored one, with or without
-// the votes (then loadVotes must run before any command). The caller holds
-// s.mu or owns s exclusively.
-func (s *Service) load(ctx context.Context, id int64, votes bool) error {
-	load := s.Store.LoadQueue
-	if votes {
-		load = s.Store.LoadSession
-	}
-	st, err := load(ctx, id)
+// load replaces the in-memory state with the stored one but the votes,
+// which loadVotes reads before the next command. The caller holds s.mu or
+// owns s exclusively.
+func (s *Service) load(ctx context.Context, id int64) error {
+	st, err := s.Store.LoadQueue(ctx, id)
 	if err != nil {
 		return fmt.Errorf("load session %d: %w", id, err)
 	}
@@ -149,8 +145,8 @@ func (s *Service) load(ctx context.Context, id int64, votes bool) error {
 	s.session = st.Session
 	s.questions = newQuestionTable(st.Session.ID, len(st.Questions))
 	s.users = newUserTable(len(st.Questions))
-	s.votes = make(map[voteKey]int32, len(st.Votes))
-	s.votesPending = !votes
+	s.votes = nil
+	s.votesPending = true
 	s.reports = make(map[voteKey]struct{}, len(st.Reports))
 	s.onAir = 0
 	if s.Matcher != nil {
@@ -175,9 +171,6 @@ func (s *Service) load(ctx context.Context, id int64, votes bool) error {
 			s.onAir = q.ID
 		}
 	}
-	for _, v := range st.Votes {
-		s.votes[pair(v.QuestionID, s.users.add(v.VoterID))] = int32(v.Via)
-	}
 	for _, r := range st.Reports {
 		s.reports[pair(r.QuestionID, s.users.add(r.ReporterID))] = struct{}{}
 	}
@@ -195,7 +188,7 @@ func (s *Service) load(ctx context.Context, id int64, votes bool) error {
 	return nil
 }
 
-// loadVotes reads the votes of the session, which Open leaves to the
+// loadVotes reads the votes of the session, which load leaves to the
 // writer. It runs on the writer goroutine, and holds s.mu only while it
 // fills the map.
 func (s *Service) loadVotes() error {
@@ -205,9 +198,7 @@ func (s *Service) loadVotes() error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.votes) == 0 {
-		s.votes = make(map[voteKey]int32, len(votes))
-	}
+	s.votes = make(map[voteKey]int32, len(votes))
 	for _, v := range votes {
 		s.votes[pair(v.QuestionID, s.users.add(v.VoterID))] = int32(v.Via)
 	}
@@ -381,7 +372,8 @@ func (s *Service) commit(batch []*command) {
 	}
 	if err != nil {
 		s.Logger.Error("store refused a batch; nothing in it is acknowledged", "commands", len(batch), "err", err)
-		if lerr := s.load(context.Background(), s.session.ID, true); lerr != nil {
+		// The votes are read again before the next batch.
+		if lerr := s.load(context.Background(), s.session.ID); lerr != nil {
 			s.Logger.Error("reload after a failed commit", "err", lerr)
 		}
 	}

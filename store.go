@@ -31,7 +31,7 @@ type Change struct {
 }
 
 // SessionState is everything of one session that the Service keeps in
-// memory: it is loaded once at start.
+// memory, loaded at start: LoadQueue fills all but Votes.
 type SessionState struct {
 	Session   Session
 	Questions []Question // ordered by ID
@@ -48,10 +48,10 @@ type Store interface {
 	// if title is not empty and differs from the open session's title, it
 	// ends the open one at now and starts a new one with that title.
 	OpenSession(ctx context.Context, channel, title string, now time.Time) (Session, error)
-	// LoadSession returns a session with its questions, votes, reports and
-	// moderation log. ENOTFOUND if there is no such session.
-	LoadSession(ctx context.Context, id int64) (SessionState, error)
-	// LoadQueue returns what LoadSession does but the votes.
+	// LoadQueue returns a session with its questions, reports and
+	// moderation log, without its votes: the Service serves reads, which
+	// need no votes, before it has them. ENOTFOUND if there is no such
+	// session.
 	LoadQueue(ctx context.Context, id int64) (SessionState, error)
 	// LoadVotes returns the votes of a session.
 	LoadVotes(ctx context.Context, id int64) ([]Vote, error)
