@@ -37,6 +37,7 @@ const (
 	ReasonSelfMerge      = "self_merge"
 	ReasonNothingToUndo  = "nothing_to_undo"
 	ReasonNothingOnAir   = "nothing_on_air"
+	ReasonNothingToShow  = "nothing_to_show"
 	ReasonStorage        = "storage"
 	ReasonInvalidStatus  = "invalid_status"
 	ReasonInvalidRequest = "invalid_request"

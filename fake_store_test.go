@@ -19,7 +19,7 @@ type memStore struct {
 	questions map[int64]map[int]tribune.Question
 	votes     map[rowKey]tribune.Vote
 	reports   map[rowKey]tribune.Report
-	bans      map[[2]string]tribune.Ban
+	bans      map[[4]string]tribune.Ban
 	logs      map[int64]map[int64]tribune.LogEntry
 	settings  map[string]string
 	fail      error // when set, Apply refuses every batch
@@ -32,7 +32,7 @@ func newMemStore() *memStore {
 		questions: map[int64]map[int]tribune.Question{},
 		votes:     map[rowKey]tribune.Vote{},
 		reports:   map[rowKey]tribune.Report{},
-		bans:      map[[2]string]tribune.Ban{},
+		bans:      map[[4]string]tribune.Ban{},
 		logs:      map[int64]map[int64]tribune.LogEntry{},
 		settings:  map[string]string{},
 	}
@@ -42,10 +42,13 @@ func newMemStore() *memStore {
 type rowKey struct {
 	session  int64
 	question int
+	source   string
 	user     string
 }
 
-func key3(s int64, q int, u string) rowKey { return rowKey{s, q, u} }
+func key3(s int64, q int, src, u string) rowKey { return rowKey{s, q, src, u} }
+
+func banKey(b tribune.Ban) [4]string { return [4]string{b.Channel, b.Source, b.UserID, b.Login} }
 
 func (m *memStore) OpenSession(_ context.Context, channel, title string, now time.Time) (tribune.Session, error) {
 	m.mu.Lock()
@@ -110,6 +113,17 @@ func (m *memStore) LoadVotes(_ context.Context, id int64) ([]tribune.Vote, error
 	return st.Votes, err
 }
 
+func (m *memStore) QuestionByMessage(_ context.Context, session int64, source, messageID string) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, q := range m.questions[session] {
+		if q.Source == source && q.MessageID == messageID {
+			return q.ID, nil
+		}
+	}
+	return 0, tribune.Errorf(tribune.ENOTFOUND, tribune.ReasonUnknown, "no question from message %s", messageID)
+}
+
 func (m *memStore) Sessions(context.Context) ([]tribune.Session, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -142,20 +156,25 @@ func (m *memStore) Apply(_ context.Context, changes []tribune.Change) error {
 			if m.questions[q.SessionID] == nil {
 				m.questions[q.SessionID] = map[int]tribune.Question{}
 			}
+			// The message id is written once, with the question, as the
+			// SQLite store does: the Service does not keep it.
+			if old, ok := m.questions[q.SessionID][q.ID]; ok && q.MessageID == "" {
+				q.MessageID = old.MessageID
+			}
 			m.questions[q.SessionID][q.ID] = q
 		case tribune.PutVote:
 			v := c.Vote
-			m.votes[key3(v.SessionID, v.QuestionID, v.VoterID)] = v
+			m.votes[key3(v.SessionID, v.QuestionID, v.Source, v.VoterID)] = v
 		case tribune.DeleteVote:
 			v := c.Vote
-			delete(m.votes, key3(v.SessionID, v.QuestionID, v.VoterID))
+			delete(m.votes, key3(v.SessionID, v.QuestionID, v.Source, v.VoterID))
 		case tribune.PutReport:
 			r := c.Report
-			m.reports[key3(r.SessionID, r.QuestionID, r.ReporterID)] = r
+			m.reports[key3(r.SessionID, r.QuestionID, r.Source, r.ReporterID)] = r
 		case tribune.PutBan:
-			m.bans[[2]string{c.Ban.Channel, c.Ban.Login}] = c.Ban
+			m.bans[banKey(c.Ban)] = c.Ban
 		case tribune.DeleteBan:
-			delete(m.bans, [2]string{c.Ban.Channel, c.Ban.Login})
+			delete(m.bans, banKey(c.Ban))
 		case tribune.PutLog:
 			if m.logs[c.Log.SessionID] == nil {
 				m.logs[c.Log.SessionID] = map[int64]tribune.LogEntry{}

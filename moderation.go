@@ -1,9 +1,12 @@
 package tribune
 
 import (
+	"cmp"
 	"context"
+	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 type actorKey struct{}
@@ -35,73 +38,27 @@ type Moderation interface {
 	Questions(ctx context.Context, st Status) ([]Question, error)
 	Approve(ctx context.Context, id int) (Question, error)
 	Reject(ctx context.Context, id int) (Question, error)
+	// RejectMany rejects every open question of ids in one action, which
+	// one Undo reverses: a wave of near-identical questions at once.
+	RejectMany(ctx context.Context, ids []int) ([]Question, error)
 	Show(ctx context.Context, id int) (Question, error)
+	// Next puts the most-voted approved question on air.
+	Next(ctx context.Context) (Question, error)
 	HideOverlay(ctx context.Context) (Question, error)
 	Answer(ctx context.Context, id int) (Question, error)
 	Restore(ctx context.Context, id int) (Question, error)
 	Merge(ctx context.Context, id, into int) (Question, error)
 	Edit(ctx context.Context, id int, text string) (Question, error)
-	Ban(ctx context.Context, login string) (Ban, error)
+	Label(ctx context.Context, id int, label string) (Question, error)
+	// Ban bans a viewer: a Twitch login, or "source:id" (BanTarget).
+	Ban(ctx context.Context, target string) (Ban, error)
 	Undo(ctx context.Context) (LogEntry, error)
-	// Health returns the state of chat, overlay and other components.
+	// Health returns the state of chat, overlay, storage and the sources.
 	Health(ctx context.Context) (map[string]string, error)
 	// Subscribe returns every event from now on. A remote implementation
 	// sends EventResync after it reconnects.
 	Subscribe(ctx context.Context) (*Subscription, error)
 }
-
-// Console adapts a Service to the Moderation interface.
-type Console struct{ S *Service }
-
-var _ Moderation = Console{}
-
-// Session implements Moderation.
-func (c Console) Session(context.Context) (Session, error) { return c.S.Session(), nil }
-
-// Questions implements Moderation.
-func (c Console) Questions(_ context.Context, st Status) ([]Question, error) {
-	return c.S.Questions(st), nil
-}
-
-// Approve implements Moderation.
-func (c Console) Approve(ctx context.Context, id int) (Question, error) { return c.S.Approve(ctx, id) }
-
-// Reject implements Moderation.
-func (c Console) Reject(ctx context.Context, id int) (Question, error) { return c.S.Reject(ctx, id) }
-
-// Show implements Moderation.
-func (c Console) Show(ctx context.Context, id int) (Question, error) { return c.S.Show(ctx, id) }
-
-// HideOverlay implements Moderation.
-func (c Console) HideOverlay(ctx context.Context) (Question, error) { return c.S.HideOverlay(ctx) }
-
-// Answer implements Moderation.
-func (c Console) Answer(ctx context.Context, id int) (Question, error) { return c.S.Answer(ctx, id) }
-
-// Restore implements Moderation.
-func (c Console) Restore(ctx context.Context, id int) (Question, error) { return c.S.Restore(ctx, id) }
-
-// Merge implements Moderation.
-func (c Console) Merge(ctx context.Context, id, into int) (Question, error) {
-	return c.S.Merge(ctx, id, into)
-}
-
-// Edit implements Moderation.
-func (c Console) Edit(ctx context.Context, id int, text string) (Question, error) {
-	return c.S.Edit(ctx, id, text)
-}
-
-// Ban implements Moderation.
-func (c Console) Ban(ctx context.Context, login string) (Ban, error) { return c.S.Ban(ctx, login) }
-
-// Undo implements Moderation.
-func (c Console) Undo(ctx context.Context) (LogEntry, error) { return c.S.Undo(ctx) }
-
-// Health implements Moderation.
-func (c Console) Health(context.Context) (map[string]string, error) { return c.S.Health(), nil }
-
-// Subscribe implements Moderation.
-func (c Console) Subscribe(context.Context) (*Subscription, error) { return c.S.Subscribe(), nil }
 
 // moderate runs a moderator's command and logs it with the state of every
 // question it changed, before and after, so that Undo can reverse it.
@@ -155,6 +112,38 @@ func badTransition(q *Question, action Action) *Error {
 		With("id", q.ID).With("status", string(q.Status))
 }
 
+// setStatus moves q to st, keeping the on-air slot, the time on air and
+// the matcher in step.
+func (s *Service) setStatus(tx *txn, q *Question, st Status) {
+	tx.save(q)
+	if st == StatusOnAir && s.onAir != 0 && s.onAir != q.ID {
+		// At most one question is on air: the one showing steps down.
+		on := s.questions.get(s.onAir)
+		s.setStatus(tx, &on, StatusApproved)
+	}
+	if q.Status == StatusOnAir && st != StatusOnAir && s.onAir == q.ID {
+		s.onAir = 0
+	}
+	if st == StatusOnAir {
+		if q.Status != StatusOnAir {
+			q.Aired = s.Now()
+		}
+		s.onAir = q.ID
+	}
+	if s.Matcher != nil && matchable(q.Status) != matchable(st) {
+		if matchable(st) {
+			s.Matcher.Add(q.ID, q.Text)
+		} else {
+			s.Matcher.Remove(q.ID)
+		}
+	}
+	q.Status = st
+	tx.put(q, EventUpdated)
+}
+
+// rejectable are the statuses Reject and RejectMany act on.
+var rejectable = []Status{StatusPending, StatusApproved, StatusOnAir, StatusHidden}
+
 // Approve makes a pending or hidden question visible. ENOTFOUND, ECONFLICT.
 func (s *Service) Approve(ctx context.Context, id int) (Question, error) {
 	return s.transition(ctx, ActionApprove, id, StatusApproved, StatusPending, StatusHidden)
@@ -163,7 +152,37 @@ func (s *Service) Approve(ctx context.Context, id int) (Question, error) {
 // Reject refuses a question; if it was on air the overlay clears. ENOTFOUND,
 // ECONFLICT.
 func (s *Service) Reject(ctx context.Context, id int) (Question, error) {
-	return s.transition(ctx, ActionReject, id, StatusRejected, StatusPending, StatusApproved, StatusOnAir, StatusHidden)
+	return s.transition(ctx, ActionReject, id, StatusRejected, rejectable...)
+}
+
+// RejectMany rejects the open questions among ids in one logged action.
+// Ids of questions that are no longer open are skipped. ENOTFOUND if an id
+// is unknown; ECONFLICT (ReasonBadTransition) if none is open.
+func (s *Service) RejectMany(ctx context.Context, ids []int) ([]Question, error) {
+	var done []Question
+	_, err := s.moderate(ctx, ActionReject, 0, func(tx *txn, _ *LogEntry) (Question, error) {
+		done = done[:0]
+		for _, id := range ids {
+			if _, err := s.question(id); err != nil {
+				return Question{}, err
+			}
+		}
+		for _, id := range ids {
+			q, _ := s.question(id)
+			if slices.Contains(rejectable, q.Status) {
+				s.setStatus(tx, q, StatusRejected)
+				done = append(done, *q)
+			}
+		}
+		if len(done) == 0 {
+			return Question{}, Errorf(ECONFLICT, ReasonBadTransition, "none of the %d questions is open", len(ids))
+		}
+		return Question{}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return done, nil
 }
 
 // Show puts a question on air; the question that was on air goes back to
@@ -171,6 +190,22 @@ func (s *Service) Reject(ctx context.Context, id int) (Question, error) {
 // ECONFLICT.
 func (s *Service) Show(ctx context.Context, id int) (Question, error) {
 	return s.transition(ctx, ActionShow, id, StatusOnAir, StatusPending, StatusApproved, StatusAnswered)
+}
+
+// Next puts the most-voted approved question on air (the oldest among
+// equals), as a Stream Deck button does. ECONFLICT (ReasonNothingToShow)
+// when no approved question waits.
+func (s *Service) Next(ctx context.Context) (Question, error) {
+	return s.moderate(ctx, ActionShow, 0, func(tx *txn, e *LogEntry) (Question, error) {
+		ids := s.top(1, func(st Status) bool { return st == StatusApproved })
+		if len(ids) == 0 {
+			return Question{}, Errorf(ECONFLICT, ReasonNothingToShow, "no approved question waits")
+		}
+		q, _ := s.question(ids[0])
+		e.QuestionID = q.ID
+		s.setStatus(tx, q, StatusOnAir)
+		return *q, nil
+	})
 }
 
 // Answer marks a question answered; if it was on air the overlay clears.
@@ -222,19 +257,19 @@ func (s *Service) Merge(ctx context.Context, id, into int) (Question, error) {
 			return Question{}, Errorf(ECONFLICT, ReasonBadTransition, "cannot merge into #%d: it is %s", into, target.Status).
 				With("id", into).With("status", string(target.Status))
 		}
-		var voters []string
+		var voters []Identity
 		for k := range s.votes {
 			if int(k.question) == id {
 				if _, ok := s.votes[pair(into, k.user)]; !ok {
-					voters = append(voters, s.users.id(k.user))
+					voters = append(voters, s.users.identity(k.user))
 				}
 			}
 		}
-		slices.Sort(voters)
+		slices.SortFunc(voters, func(a, b Identity) int { return strings.Compare(a.String(), b.String()) })
 		tx.save(target)
 		for _, v := range voters {
 			s.addVote(tx, target, v, id)
-			e.MovedVotes = append(e.MovedVotes, Vote{SessionID: target.SessionID, QuestionID: into, VoterID: v, Via: id})
+			e.MovedVotes = append(e.MovedVotes, Vote{SessionID: target.SessionID, QuestionID: into, Source: v.Source, VoterID: v.ID, Via: id})
 		}
 		tx.save(q)
 		q.MergedInto = into
@@ -270,26 +305,150 @@ func (s *Service) setText(tx *txn, q *Question, text string) {
 	tx.put(q, EventUpdated)
 }
 
-// Ban keeps login from asking, voting and reporting, and rejects the open
-// questions of that user. EINVALID for an empty login, ECONFLICT if already
-// banned.
-func (s *Service) Ban(ctx context.Context, login string) (Ban, error) {
-	login = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(login), "@"))
-	if login == "" || strings.ContainsAny(login, " \t/") {
-		return Ban{}, Errorf(EINVALID, ReasonInvalidRequest, "ban needs a chat login")
+// MaxLabelRunes is the longest label.
+const MaxLabelRunes = 32
+
+// Label sets the label of a question (a theme: "transport"); an empty
+// label removes it. ENOTFOUND; EINVALID for a label too long, or one more
+// than a session can hold (256 distinct labels).
+func (s *Service) Label(ctx context.Context, id int, label string) (Question, error) {
+	label = CleanText(label)
+	if n := utf8.RuneCountInString(label); n > MaxLabelRunes {
+		return Question{}, Errorf(EINVALID, ReasonTooLong, "label is %d characters long; the limit is %d", n, MaxLabelRunes).With("max", MaxLabelRunes)
 	}
+	return s.moderate(ctx, ActionLabel, id, func(tx *txn, _ *LogEntry) (Question, error) {
+		q, err := s.question(id)
+		if err != nil {
+			return Question{}, err
+		}
+		if !s.questions.canLabel(label) {
+			return Question{}, Errorf(EINVALID, ReasonInvalidRequest, "a session holds at most 256 distinct labels")
+		}
+		tx.save(q)
+		q.Label = label
+		tx.put(q, EventUpdated)
+		return *q, nil
+	})
+}
+
+// twitchLogin is what Twitch allows in a login.
+var twitchLogin = regexp.MustCompile(`^[a-z0-9_]{1,25}$`)
+
+// platformID is what a platform's user id may hold: Twitch's numbers,
+// YouTube's channel ids, the ask page's hexadecimal browser ids.
+var platformID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// BanTarget returns how to ban the author of q (Moderation.Ban): the Twitch
+// login, or "source:id" for other sources.
+func BanTarget(q Question) string {
+	if q.Source == SourceTwitch && q.AuthorLogin != "" {
+		return q.AuthorLogin
+	}
+	return q.AuthorIdentity().String()
+}
+
+// parseBanTarget reads a ban's target: a Twitch login ("@name" too), or
+// "source:id". EINVALID for anything else.
+func parseBanTarget(target string) (Ban, error) {
+	target = strings.TrimPrefix(strings.TrimSpace(target), "@")
+	if src, id, ok := strings.Cut(target, ":"); ok {
+		switch src {
+		case SourceTwitch, SourceYouTube, SourceWeb:
+		default:
+			return Ban{}, Errorf(EINVALID, ReasonInvalidRequest, "ban: unknown source %q", CleanName(src))
+		}
+		if !platformID.MatchString(id) {
+			return Ban{}, Errorf(EINVALID, ReasonInvalidRequest, "ban: %q is not a user id", CleanName(id))
+		}
+		return Ban{Source: src, UserID: id}, nil
+	}
+	login := strings.ToLower(target)
+	if !twitchLogin.MatchString(login) {
+		return Ban{}, Errorf(EINVALID, ReasonInvalidRequest, "ban needs a Twitch login (letters, digits, _) or source:id")
+	}
+	return Ban{Source: SourceTwitch, Login: login}, nil
+}
+
+// banKeys returns the keys of b in the Service's ban map: its identity and,
+// on Twitch, its login.
+func banKeys(b Ban) []string {
+	var keys []string
+	if b.UserID != "" {
+		keys = append(keys, "id "+Identity{Source: b.Source, ID: b.UserID}.String())
+	}
+	if b.Source == SourceTwitch && b.Login != "" {
+		keys = append(keys, "login "+b.Login)
+	}
+	return keys
+}
+
+// isBanned reports whether a may not ask, vote or report. The caller holds
+// s.mu.
+func (s *Service) isBanned(a Actor) bool {
+	if a.Privileged() {
+		return false
+	}
+	if a.UserID != "" {
+		if _, ok := s.bans["id "+a.Identity().String()]; ok {
+			return true
+		}
+	}
+	if a.source() == SourceTwitch && a.Login != "" {
+		_, ok := s.bans["login "+strings.ToLower(a.Login)]
+		return ok
+	}
+	return false
+}
+
+// bannedBy reports whether ban b covers the author of q.
+func bannedBy(b Ban, q Question) bool {
+	if q.Source != b.Source {
+		return false
+	}
+	return (b.UserID != "" && q.AuthorID == b.UserID) || (b.Source == SourceTwitch && b.Login != "" && q.AuthorLogin == b.Login)
+}
+
+// Ban keeps a viewer from asking, voting and reporting, and rejects their
+// open questions. target is a Twitch login or "source:id" (BanTarget).
+// EINVALID for a malformed target, ECONFLICT if already banned.
+func (s *Service) Ban(ctx context.Context, target string) (Ban, error) {
+	b, err := parseBanTarget(target)
+	if err != nil {
+		return Ban{}, err
+	}
+	return s.ban(ctx, b, "")
+}
+
+// ban applies b, completed with what the session knows of its viewer,
+// logged with reason.
+func (s *Service) ban(ctx context.Context, b Ban, reason string) (Ban, error) {
 	var ban Ban
 	_, err := s.moderate(ctx, ActionBan, 0, func(tx *txn, e *LogEntry) (Question, error) {
-		if _, ok := s.bans[login]; ok {
-			return Question{}, Errorf(ECONFLICT, ReasonBanned, "%s is already banned", login).With("login", login)
+		ban = b
+		// Complete the ban from the latest question of its viewer: a login's
+		// user id, an identity's login.
+		for id := s.questions.len(); id >= 1 && (ban.UserID == "" || (ban.Source == SourceTwitch && ban.Login == "")); id-- {
+			if q := s.questions.get(id); bannedBy(b, q) {
+				ban.UserID = cmp.Or(ban.UserID, q.AuthorID)
+				if ban.Source == SourceTwitch {
+					ban.Login = cmp.Or(ban.Login, q.AuthorLogin)
+				}
+			}
 		}
-		ban = Ban{Channel: s.Channel, Login: login, By: ActorFromContext(ctx).Name(), Created: s.Now()}
-		s.bans[login] = ban
-		e.Ban = &ban
+		for _, k := range banKeys(ban) {
+			if _, ok := s.bans[k]; ok {
+				return Question{}, Errorf(ECONFLICT, ReasonBanned, "%s is already banned", ban.Target()).With("login", ban.Target())
+			}
+		}
+		ban.Channel, ban.By, ban.Created = s.Channel, ActorFromContext(ctx).Name(), s.Now()
+		for _, k := range banKeys(ban) {
+			s.bans[k] = ban
+		}
+		e.Ban, e.Reason = &ban, reason
 		tx.changes = append(tx.changes, Change{Kind: PutBan, Ban: ban})
 		tx.events = append(tx.events, Event{Type: EventBanned, Ban: &ban})
 		for id := 1; id <= s.questions.len(); id++ {
-			if q := s.questions.get(id); q.AuthorLogin == login && q.Status.Open() {
+			if q := s.questions.get(id); bannedBy(ban, q) && q.Status.Open() {
 				s.setStatus(tx, &q, StatusRejected)
 			}
 		}
@@ -298,9 +457,9 @@ func (s *Service) Ban(ctx context.Context, login string) (Ban, error) {
 	return ban, err
 }
 
-// Undo reverses the last moderator action not yet undone: statuses and
-// texts go back, votes a merge moved go back, a ban is lifted. ECONFLICT
-// (ReasonNothingToUndo) when there is nothing to undo.
+// Undo reverses the last moderator action not yet undone: statuses, texts
+// and labels go back, votes a merge moved go back, a ban is lifted.
+// ECONFLICT (ReasonNothingToUndo) when there is nothing to undo.
 func (s *Service) Undo(ctx context.Context) (LogEntry, error) {
 	var undone LogEntry
 	_, err := s.moderate(ctx, ActionUndo, 0, func(tx *txn, e *LogEntry) (Question, error) {
@@ -315,10 +474,10 @@ func (s *Service) Undo(ctx context.Context) (LogEntry, error) {
 		}
 		last := &s.log[i]
 		for _, v := range last.MovedVotes {
-			if via, ok := s.vote(v.QuestionID, v.VoterID); ok && via == v.Via {
+			if via, ok := s.vote(v.QuestionID, v.Voter()); ok && via == v.Via {
 				target, _ := s.question(v.QuestionID)
 				tx.save(target)
-				s.removeVote(tx, target, v.VoterID)
+				s.removeVote(tx, target, v.Voter())
 			}
 		}
 		// Questions leave the air before one goes back on it, so that the
@@ -332,19 +491,21 @@ func (s *Service) Undo(ctx context.Context) (LogEntry, error) {
 			if q.Text != b.Text {
 				s.setText(tx, q, b.Text)
 			}
-			merged := q.MergedInto != b.MergedInto
-			if merged {
-				tx.save(q)
-				q.MergedInto = b.MergedInto
-			}
 			if q.Status != b.Status {
 				s.setStatus(tx, q, b.Status)
-			} else if merged {
+			}
+			// Back as it was, the time on air included: a question put
+			// back on air keeps its answer timer going.
+			if q.MergedInto != b.MergedInto || q.Label != b.Label || !q.Aired.Equal(b.Aired) {
+				tx.save(q)
+				q.MergedInto, q.Label, q.Aired = b.MergedInto, b.Label, b.Aired
 				tx.put(q, EventUpdated)
 			}
 		}
 		if last.Ban != nil {
-			delete(s.bans, last.Ban.Login)
+			for _, k := range banKeys(*last.Ban) {
+				delete(s.bans, k)
+			}
 			b := *last.Ban
 			tx.changes = append(tx.changes, Change{Kind: DeleteBan, Ban: b})
 			tx.events = append(tx.events, Event{Type: EventUnbanned, Ban: &b})

@@ -19,18 +19,26 @@ import (
 type questionTable struct {
 	session int64
 	rows    []questionRow // rows[id-1]
-	// statuses and sources intern a row's status and source: the known
-	// values first, then any unknown value storage held.
+	// statuses, sources, channels and labels intern a row's few distinct
+	// values: the known ones first, then any other value storage held.
 	statuses []Status
 	sources  []string
+	channels []string
+	labels   []string
 }
 
 type questionRow struct {
-	text, author, login, authorID string
-	created                       int64 // Unix nanoseconds, or zeroTime
-	votes, reports, mergedInto    int32
-	status, source                uint8
+	text, author, login, authorID         string
+	created, aired                        int64 // Unix nanoseconds, or zeroTime
+	votes, reports, mergedInto            int32
+	status, source, channel, label, flags uint8
 }
+
+// Flags of a questionRow.
+const (
+	flagAnonymous uint8 = 1 << iota
+	flagFirstMessage
+)
 
 // zeroTime stands for the zero time.Time, which has no Unix nanoseconds.
 const zeroTime = math.MinInt64
@@ -40,7 +48,9 @@ func newQuestionTable(session int64, capacity int) questionTable {
 		session:  session,
 		rows:     make([]questionRow, 0, capacity),
 		statuses: append([]Status(nil), Statuses...),
-		sources:  []string{SourceTwitch, SourceConsole},
+		sources:  []string{SourceTwitch, SourceYouTube, SourceWeb, SourceConsole},
+		channels: []string{""},
+		labels:   []string{""},
 	}
 }
 
@@ -57,13 +67,42 @@ func (t *questionTable) get(id int) Question {
 	q := Question{
 		ID: id, SessionID: t.session,
 		Text: r.text, Author: r.author, AuthorLogin: r.login, AuthorID: r.authorID,
-		Source: t.sources[r.source], Status: t.statuses[r.status],
+		Source: t.sources[r.source], Channel: t.channels[r.channel], Status: t.statuses[r.status],
 		Votes: int(r.votes), Reports: int(r.reports), MergedInto: int(r.mergedInto),
-	}
-	if r.created != zeroTime {
-		q.Created = time.Unix(0, r.created).UTC()
+		Label: t.labels[r.label], Anonymous: r.flags&flagAnonymous != 0, FirstMessage: r.flags&flagFirstMessage != 0,
+		Created: unixTime(r.created), Aired: unixTime(r.aired),
 	}
 	return q
+}
+
+// unixTime returns the time of Unix nanoseconds n, or the zero time.
+func unixTime(n int64) time.Time {
+	if n == zeroTime {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// unixNano returns t in Unix nanoseconds, or zeroTime.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return zeroTime
+	}
+	return t.UnixNano()
+}
+
+// label returns the label of question id without building the question.
+func (t *questionTable) label(id int) string { return t.labels[t.rows[id-1].label] }
+
+// canLabel reports whether label is known or may still be added: a row
+// holds at most 256 distinct labels.
+func (t *questionTable) canLabel(label string) bool {
+	for _, l := range t.labels {
+		if l == label {
+			return true
+		}
+	}
+	return len(t.labels) <= math.MaxUint8
 }
 
 // status returns the status of question id without building the question.
@@ -83,13 +122,19 @@ func (t *questionTable) put(q *Question) {
 	}
 	r := &t.rows[q.ID-1]
 	r.text, r.author, r.login, r.authorID = q.Text, q.Author, q.AuthorLogin, q.AuthorID
-	r.created = zeroTime
-	if !q.Created.IsZero() {
-		r.created = q.Created.UnixNano()
-	}
+	r.created, r.aired = unixNano(q.Created), unixNano(q.Aired)
 	r.votes, r.reports, r.mergedInto = int32(q.Votes), int32(q.Reports), int32(q.MergedInto)
 	r.status = intern(&t.statuses, q.Status)
 	r.source = intern(&t.sources, q.Source)
+	r.channel = intern(&t.channels, q.Channel)
+	r.label = intern(&t.labels, q.Label)
+	r.flags = 0
+	if q.Anonymous {
+		r.flags |= flagAnonymous
+	}
+	if q.FirstMessage {
+		r.flags |= flagFirstMessage
+	}
 }
 
 // intern returns the index of v in *known, appending it if needed.
@@ -100,7 +145,7 @@ func intern[T comparable](known *[]T, v T) uint8 {
 		}
 	}
 	if len(*known) > math.MaxUint8 {
-		panic("tribune: too many distinct statuses or sources")
+		panic("tribune: too many distinct statuses, sources, channels or labels")
 	}
 	*known = append(*known, v)
 	return uint8(len(*known) - 1)

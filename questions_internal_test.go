@@ -15,7 +15,12 @@ func TestQuestionTableRoundTrip(t *testing.T) {
 		// Empty strings, the zero time, and a status and source this
 		// binary does not know (a newer one's file) all come back as they
 		// went in.
-		{ID: 3, SessionID: 7, Text: "", Author: "", AuthorLogin: "", AuthorID: "", Source: "youtube", Status: "archived"},
+		{ID: 3, SessionID: 7, Text: "", Author: "", AuthorLogin: "", AuthorID: "", Source: "mastodon", Status: "archived"},
+		// A question of the ask page, anonymous, labelled, once on air.
+		{ID: 4, SessionID: 7, Text: "Et les bus ?", Author: "Léa", AuthorID: "9f86d081884c7d659a2feaa0c55ad015", Source: SourceWeb,
+			Channel: "web", Created: created, Status: StatusAnswered, Label: "transport", Anonymous: true, Aired: created.Add(time.Minute)},
+		{ID: 5, SessionID: 7, Text: "first!", Author: "New", AuthorLogin: "new", AuthorID: "77", Source: SourceTwitch,
+			Channel: "party", Created: created, Status: StatusPending, FirstMessage: true, Label: "transport"},
 	}
 	table := newQuestionTable(7, 0)
 	for i := range questions {
@@ -82,7 +87,11 @@ func TestQuestionTableRefusesGaps(t *testing.T) {
 
 func TestUserTable(t *testing.T) {
 	users := newUserTable(0)
+	var ids []Identity
 	for _, id := range []string{"1001", "0", "999999999999999999", "u1", "01001", "+1001", "1001 ", "", "1234567890123456789", "ünï"} {
+		ids = append(ids, Identity{SourceTwitch, id}, Identity{SourceYouTube, id}, Identity{SourceWeb, id})
+	}
+	for _, id := range ids {
 		k := users.add(id)
 		if again := users.add(id); again != k {
 			t.Errorf("add(%q) again=%#x, want %#x", id, again, k)
@@ -90,19 +99,25 @@ func TestUserTable(t *testing.T) {
 		if found, ok := users.find(id); !ok || found != k {
 			t.Errorf("find(%q)=%#x,%v, want %#x,true", id, found, ok, k)
 		}
-		if back := users.id(k); back != id {
-			t.Errorf("id(add(%q))=%q", id, back)
+		if back := users.identity(k); back != id {
+			t.Errorf("identity(add(%v))=%v", id, back)
 		}
 	}
-	// Ids that look alike but are not the same id never share a key.
-	if users.add("1001") == users.add("01001") || users.add("u1") == users.add("1") {
-		t.Error("two ids share a key")
+	tw := func(id string) Identity { return Identity{SourceTwitch, id} }
+	// Ids that look alike but are not the same id never share a key, nor
+	// does the same id on two platforms.
+	if users.add(tw("1001")) == users.add(tw("01001")) || users.add(tw("u1")) == users.add(tw("1")) ||
+		users.add(tw("1001")) == users.add(Identity{SourceYouTube, "1001"}) {
+		t.Error("two identities share a key")
 	}
-	if _, ok := users.find("never seen"); ok {
+	if _, ok := users.find(tw("never seen")); ok {
 		t.Error("find(never seen) found a key")
 	}
-	if _, ok := users.find("4242"); !ok {
-		t.Error("find(4242): a number is its own key, without add")
+	if _, ok := users.find(tw("4242")); !ok {
+		t.Error("find(4242): a Twitch number is its own key, without add")
+	}
+	if _, ok := users.find(Identity{SourceYouTube, "4242"}); ok {
+		t.Error("find(youtube 4242) found a key: only Twitch numbers are their own keys")
 	}
 	if pair(1, 2) == pair(2, 1) {
 		t.Error("pair(1, 2) == pair(2, 1)")

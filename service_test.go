@@ -54,6 +54,33 @@ func (f *fixture) restart(t *testing.T, opts ...func(*tribune.Service)) {
 
 func openModeration(s *tribune.Service) { s.Premoderate = false }
 
+func (f *fixture) questions(t *testing.T, st tribune.Status) []tribune.Question {
+	t.Helper()
+	qs, err := f.svc.Questions(ctx, st)
+	if err != nil {
+		t.Fatalf("Questions(%q): %v", st, err)
+	}
+	return qs
+}
+
+func (f *fixture) session(t *testing.T) tribune.Session {
+	t.Helper()
+	s, err := f.svc.Session(ctx)
+	if err != nil {
+		t.Fatalf("Session: %v", err)
+	}
+	return s
+}
+
+func (f *fixture) subscribe(t *testing.T) *tribune.Subscription {
+	t.Helper()
+	sub, err := f.svc.Subscribe(ctx)
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	return sub
+}
+
 func viewer(n int) tribune.Actor {
 	name := "viewer" + itoa(n)
 	return tribune.Actor{Login: name, DisplayName: strings.ToUpper(name[:1]) + name[1:], UserID: "u" + itoa(n), Source: tribune.SourceTwitch}
@@ -190,14 +217,14 @@ func TestAskRefusals(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(t, f)
 			}
-			before := f.svc.Questions("")
+			before := f.questions(t, "")
 			a := tt.actor
 			if a.Login == "" && a.UserID == "" {
 				a = viewer(1)
 			}
 			_, err := f.svc.Ask(ctx, a, tt.text)
 			wantCode(t, err, tt.code, tt.reason)
-			if after := f.svc.Questions(""); len(after) != len(before) {
+			if after := f.questions(t, ""); len(after) != len(before) {
 				t.Errorf("questions=%d after a refusal, want %d", len(after), len(before))
 			}
 		})
@@ -210,7 +237,7 @@ func TestAskLimitsDoNotApplyToModerators(t *testing.T) {
 	for i := range 7 {
 		f.ask(t, mod, "moderator question "+itoa(i))
 	}
-	if n := len(f.svc.Questions("")); n != 7 {
+	if n := len(f.questions(t, "")); n != 7 {
 		t.Errorf("questions=%d, want 7", n)
 	}
 }
@@ -259,7 +286,7 @@ func TestAskDuplicateBecomesVote(t *testing.T) {
 	if err != nil || !res.Duplicate || res.Voted || res.Question.Votes != 2 {
 		t.Errorf("second duplicate from the same voter: %+v, %v; want duplicate without a new vote", res, err)
 	}
-	if n := len(f.svc.Questions("")); n != 1 {
+	if n := len(f.questions(t, "")); n != 1 {
 		t.Errorf("questions=%d, want 1", n)
 	}
 	// A rejected question no longer absorbs new ones.
@@ -394,7 +421,7 @@ func TestShowKeepsOneOnAir(t *testing.T) {
 		if _, err := f.svc.Show(ctx, id); err != nil {
 			t.Fatalf("Show(%d): %v", id, err)
 		}
-		if n := len(f.svc.Questions(tribune.StatusOnAir)); n != 1 {
+		if n := len(f.questions(t, tribune.StatusOnAir)); n != 1 {
 			t.Fatalf("after Show(%d): %d questions on air, want 1", id, n)
 		}
 		if q, ok := f.svc.OnAir(); !ok || q.ID != id {
@@ -539,9 +566,9 @@ func TestUndo(t *testing.T) {
 			f.ask(t, viewer(3), "on air three")
 			mustOK(t, func() error { _, err := f.svc.Approve(ctx, 2); return err })
 			mustOK(t, func() error { _, err := f.svc.Show(ctx, 3); return err })
-			before := f.svc.Questions("")
+			before := f.questions(t, "")
 			mustOK(t, func() error { return tt.do(t, f.svc) })
-			if same(before, f.svc.Questions("")) {
+			if same(before, f.questions(t, "")) {
 				t.Fatal("the action changed nothing")
 			}
 			e, err := f.svc.Undo(ctx)
@@ -551,10 +578,10 @@ func TestUndo(t *testing.T) {
 			if !e.Undone {
 				t.Error("undone entry not marked Undone")
 			}
-			if after := f.svc.Questions(""); !same(before, after) {
+			if after := f.questions(t, ""); !same(before, after) {
 				t.Errorf("after undo:\n got %+v\nwant %+v", after, before)
 			}
-			if f.svc.Banned("viewer2") {
+			if f.svc.Banned(tribune.Actor{Login: "viewer2", Source: tribune.SourceTwitch}) {
 				t.Error("ban survived its undo")
 			}
 			// Undo reaches back to the previous action (show #3), then the approve.
@@ -611,7 +638,7 @@ func TestBanRejectsOpenQuestions(t *testing.T) {
 
 func TestEventsArePublishedAfterCommit(t *testing.T) {
 	f := newFixture(t, openModeration)
-	sub := f.svc.Subscribe()
+	sub := f.subscribe(t)
 	defer sub.Close()
 	q := f.ask(t, viewer(1), "first?")
 	if e := <-sub.C; e.Type != tribune.EventCreated || e.Question.ID != q.ID {
@@ -643,7 +670,7 @@ func TestEventsArePublishedAfterCommit(t *testing.T) {
 func TestStorageFailureAcknowledgesNothing(t *testing.T) {
 	f := newFixture(t, openModeration)
 	f.ask(t, viewer(1), "stored?")
-	sub := f.svc.Subscribe()
+	sub := f.subscribe(t)
 	defer sub.Close()
 	f.store.setFail(errors.New("disk I/O error"))
 
@@ -653,17 +680,27 @@ func TestStorageFailureAcknowledgesNothing(t *testing.T) {
 	wantCode(t, err, tribune.EUNAVAILABLE, tribune.ReasonStorage)
 	_, err = f.svc.Show(ctx, 1)
 	wantCode(t, err, tribune.EUNAVAILABLE, tribune.ReasonStorage)
-	if qs := f.svc.Questions(""); len(qs) != 1 || qs[0].Votes != 1 || qs[0].Status != tribune.StatusApproved {
+	if qs := f.questions(t, ""); len(qs) != 1 || qs[0].Votes != 1 || qs[0].Status != tribune.StatusApproved {
 		t.Errorf("state after refused writes: %+v, want only #1 approved with 1 vote", qs)
+	}
+	// The only event is the storage's health, said once.
+	if e := <-sub.C; e.Type != tribune.EventHealth || e.Health[tribune.HealthStorage] != "failing" {
+		t.Errorf("event %+v, want the storage's health: failing", e)
 	}
 	select {
 	case e := <-sub.C:
-		t.Errorf("event %s published for a write that failed", e.Type)
+		t.Errorf("event %+v published for a write that failed", e)
 	default:
+	}
+	if h, _ := f.svc.Health(ctx); h[tribune.HealthStorage] != "failing" {
+		t.Errorf("health %v, want storage failing", h)
 	}
 	f.store.setFail(nil)
 	if q := f.ask(t, viewer(2), "stored now?"); q.ID != 2 {
 		t.Errorf("ID=%d after recovery, want 2", q.ID)
+	}
+	if h, _ := f.svc.Health(ctx); h[tribune.HealthStorage] != tribune.HealthOK {
+		t.Errorf("health %v after recovery, want storage ok", h)
 	}
 }
 
@@ -674,10 +711,10 @@ func TestRestartContinuesSession(t *testing.T) {
 	mustOK(t, func() error { _, err := f.svc.Vote(ctx, viewer(3), 2); return err })
 	mustOK(t, func() error { _, err := f.svc.Show(ctx, 2); return err })
 	mustOK(t, func() error { _, err := f.svc.Ban(ctx, "troll"); return err })
-	sess := f.svc.Session()
+	sess := f.session(t)
 
 	f.restart(t, openModeration)
-	if got := f.svc.Session(); got.ID != sess.ID {
+	if got := f.session(t); got.ID != sess.ID {
 		t.Errorf("session %d after restart, want %d", got.ID, sess.ID)
 	}
 	if q, ok := f.svc.OnAir(); !ok || q.ID != 2 || q.Votes != 2 {
@@ -685,20 +722,20 @@ func TestRestartContinuesSession(t *testing.T) {
 	}
 	_, err := f.svc.Vote(ctx, viewer(3), 2)
 	wantCode(t, err, tribune.ECONFLICT, tribune.ReasonAlreadyVoted)
-	if !f.svc.Banned("troll") {
+	if !f.svc.Banned(tribune.Actor{Login: "troll", Source: tribune.SourceTwitch}) {
 		t.Error("ban lost in restart")
 	}
 	if q := f.ask(t, viewer(4), "three"); q.ID != 3 {
 		t.Errorf("ID=%d after restart, want 3", q.ID)
 	}
 	// Undo works across the restart: the ban is lifted.
-	if e, err := f.svc.Undo(ctx); err != nil || e.Action != tribune.ActionBan || f.svc.Banned("troll") {
+	if e, err := f.svc.Undo(ctx); err != nil || e.Action != tribune.ActionBan || f.svc.Banned(tribune.Actor{Login: "troll", Source: tribune.SourceTwitch}) {
 		t.Errorf("Undo after restart: %+v, %v", e, err)
 	}
 
 	f.restart(t, func(s *tribune.Service) { s.SessionTitle = "Second meeting" })
-	if got := f.svc.Session(); got.ID == sess.ID || len(f.svc.Questions("")) != 0 {
-		t.Errorf("a new title continued session %d with %d questions", got.ID, len(f.svc.Questions("")))
+	if got := f.session(t); got.ID == sess.ID || len(f.questions(t, "")) != 0 {
+		t.Errorf("a new title continued session %d with %d questions", got.ID, len(f.questions(t, "")))
 	}
 }
 
@@ -747,13 +784,13 @@ func TestConcurrentVotesCountExactly(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	for _, q := range f.svc.Questions("") {
+	for _, q := range f.questions(t, "") {
 		if q.Votes != voters+1 {
 			t.Errorf("#%d Votes=%d, want %d", q.ID, q.Votes, voters+1)
 		}
 	}
 	f.restart(t)
-	for _, q := range f.svc.Questions("") {
+	for _, q := range f.questions(t, "") {
 		if q.Votes != voters+1 {
 			t.Errorf("after restart #%d Votes=%d, want %d", q.ID, q.Votes, voters+1)
 		}

@@ -57,6 +57,9 @@ type Store interface {
 	LoadVotes(ctx context.Context, id int64) ([]Vote, error)
 	// Sessions returns every session, oldest first.
 	Sessions(ctx context.Context) ([]Session, error)
+	// QuestionByMessage returns the id of the question of session that
+	// the chat message messageID of source asked. ENOTFOUND if none.
+	QuestionByMessage(ctx context.Context, session int64, source, messageID string) (int, error)
 	// Bans returns the bans of channel.
 	Bans(ctx context.Context, channel string) ([]Ban, error)
 	// Apply writes changes in one transaction, in order: all or nothing.

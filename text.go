@@ -70,3 +70,17 @@ func ValidateQuestionText(text string) (string, error) {
 	}
 	return clean, nil
 }
+
+// MaxNameRunes is the longest display name or login kept: longer names are
+// cut, since a name, unlike a question, carries no meaning to change.
+const MaxNameRunes = 64
+
+// CleanName returns a display name or login cleaned as question text is,
+// and cut to MaxNameRunes.
+func CleanName(name string) string {
+	clean := CleanText(name)
+	if utf8.RuneCountInString(clean) <= MaxNameRunes {
+		return clean
+	}
+	return strings.TrimSpace(string([]rune(clean)[:MaxNameRunes]))
+}

@@ -70,7 +70,9 @@ type Session struct {
 }
 
 // Question is one question asked by a viewer. ID is the small number
-// viewers type, unique within its session.
+// viewers type, unique within its session. The author is the identity
+// (Source, AuthorID); AuthorLogin and Author are what that platform calls
+// them, never an identity.
 type Question struct {
 	ID          int       `json:"id"`
 	SessionID   int64     `json:"session"`
@@ -79,56 +81,125 @@ type Question struct {
 	AuthorLogin string    `json:"login"`
 	AuthorID    string    `json:"user_id"`
 	Source      string    `json:"source"`
+	Channel     string    `json:"channel,omitempty"` // where it was asked: a Twitch channel, a YouTube video
 	Created     time.Time `json:"created"`
 	Status      Status    `json:"status"`
 	Votes       int       `json:"votes"`
 	Reports     int       `json:"reports"`
 	MergedInto  int       `json:"merged_into,omitempty"`
+	Label       string    `json:"label,omitempty"`
+	// Anonymous hides the author everywhere public (the ask page's "ask
+	// anonymously"); moderators, the API and exports still see it.
+	Anonymous bool `json:"anonymous,omitempty"`
+	// FirstMessage is Twitch's first-msg=1 on the message that asked it.
+	FirstMessage bool `json:"first_message,omitempty"`
+	// Aired is when the question last went on air; zero if it never did.
+	Aired time.Time `json:"aired,omitzero"`
+	// MessageID is the platform's id of the chat message that asked it,
+	// so that a platform's deletion of that message can hide it. It is
+	// written with the question and not kept in memory: Questions read
+	// back from the Service have it empty.
+	MessageID string `json:"message_id,omitempty"`
 }
 
-// Sources of questions.
+// AuthorIdentity returns the identity of the question's author.
+func (q Question) AuthorIdentity() Identity { return Identity{Source: q.Source, ID: q.AuthorID} }
+
+// Sources of questions and of viewers' identities.
 const (
 	SourceTwitch  = "twitch"
+	SourceYouTube = "youtube"
+	SourceWeb     = "web" // the ask page
 	SourceConsole = "console"
 )
+
+// Identity is a viewer: a platform and that platform's stable user id
+// (Twitch's user-id, YouTube's authorChannelId, the ask page's browser
+// id). Logins and display names are never identities. The same person on
+// two platforms is two identities: nothing links them.
+type Identity struct {
+	Source string `json:"source"`
+	ID     string `json:"id"`
+}
+
+// String returns "source:id", the form bans take on the control API.
+func (i Identity) String() string { return i.Source + ":" + i.ID }
 
 // Vote is one viewer's vote for one question. Via is set when the vote was
 // moved onto this question by a merge, so that undo can move it back.
 type Vote struct {
 	SessionID  int64     `json:"session"`
 	QuestionID int       `json:"question"`
+	Source     string    `json:"source"`
 	VoterID    string    `json:"voter"`
 	Via        int       `json:"via,omitempty"`
 	Created    time.Time `json:"created"`
 }
 
+// Voter returns the identity of the voter.
+func (v Vote) Voter() Identity { return Identity{Source: v.Source, ID: v.VoterID} }
+
 // Report is one viewer's flag that a question is abusive.
 type Report struct {
 	SessionID  int64     `json:"session"`
 	QuestionID int       `json:"question"`
+	Source     string    `json:"source"`
 	ReporterID string    `json:"reporter"`
 	Created    time.Time `json:"created"`
 }
 
-// Ban keeps a chat user from submitting, voting and reporting in a channel.
+// Ban keeps a viewer from submitting, voting and reporting in the
+// meeting's channel. A ban holds an identity (Source, UserID), a Twitch
+// login, or both: a moderator may ban a Twitch login that has not spoken
+// yet, and a ban by login also holds that login's user id when a question
+// of theirs is known.
 type Ban struct {
 	Channel string    `json:"channel"`
-	Login   string    `json:"login"` // lower case
+	Source  string    `json:"source"`
+	UserID  string    `json:"user_id,omitempty"`
+	Login   string    `json:"login,omitempty"` // lower case
 	By      string    `json:"by"`
 	Created time.Time `json:"created"`
 }
 
-// Actor is whoever issues a command: a chat user, or a moderator at a
-// console or script. Privileged actors (moderators, the broadcaster)
-// bypass rate limits and pre-moderation.
+// Target returns how the ban is named on the control API: the Twitch
+// login when it has one, else "source:id".
+func (b Ban) Target() string {
+	if b.Login != "" && b.Source == SourceTwitch {
+		return b.Login
+	}
+	return Identity{Source: b.Source, ID: b.UserID}.String()
+}
+
+// Actor is whoever issues a command: a viewer on a platform, or a
+// moderator at a console or script. Privileged actors (moderators, the
+// broadcaster, a YouTube channel's owner) bypass rate limits and
+// pre-moderation.
 type Actor struct {
 	Login        string // lower-case login, for bans and logs
 	DisplayName  string
-	UserID       string // stable Twitch user id; votes dedupe on it
+	UserID       string // the platform's stable user id; with Source, the identity
 	Moderator    bool
 	Broadcaster  bool
 	FirstMessage bool   // Twitch's first-msg=1: the user's first message in the channel
-	Source       string // SourceTwitch, SourceConsole, …
+	Source       string // SourceTwitch, SourceYouTube, SourceWeb, SourceConsole
+	Channel      string // where the command was typed (a Twitch channel, a YouTube video)
+	// MessageID is the platform's id of the message that carried the
+	// command: a question keeps it, so that the platform's deletion of
+	// the message hides the question.
+	MessageID string
+	// Anonymous asks that the question's author be shown nowhere public.
+	Anonymous bool
+}
+
+// Identity returns the viewer the actor is.
+func (a Actor) Identity() Identity { return Identity{Source: a.source(), ID: a.UserID} }
+
+func (a Actor) source() string {
+	if a.Source == "" {
+		return SourceTwitch
+	}
+	return a.Source
 }
 
 // Privileged reports whether a bypasses limits and pre-moderation.
@@ -160,6 +231,10 @@ const (
 	ActionEdit    Action = "edit"
 	ActionBan     Action = "ban"
 	ActionUndo    Action = "undo"
+	ActionLabel   Action = "label"
+	// Platform moderation, logged with the platform as the moderator.
+	ActionDeleted Action = "deleted" // the platform deleted the message that asked it
+	ActionTimeout Action = "timeout" // the platform timed the author out
 )
 
 // LogEntry records one moderator action with what it changed, so that it
@@ -171,6 +246,7 @@ type LogEntry struct {
 	At         time.Time  `json:"at"`
 	Moderator  string     `json:"moderator"`
 	Action     Action     `json:"action"`
+	Reason     string     `json:"reason,omitempty"` // e.g. "deleted on twitch"
 	QuestionID int        `json:"question,omitempty"`
 	Before     []Question `json:"before,omitempty"`
 	After      []Question `json:"after,omitempty"`

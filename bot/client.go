@@ -1,9 +1,8 @@
 // Package bot connects Tribune to a Twitch channel's chat through
 // github.com/gempir/go-twitch-irc/v4: it reads the chat commands of the
 // design (!question, !vote, !unvote, !top, !withdraw, !report, !qhelp),
-// applies them through the tribune.Service, and replies within Twitch's
-// send limits. It also holds the Matcher (near-duplicate questions) and
-// Words (banned words) the Service uses.
+// applies them through the chat package's Handler, and replies within
+// Twitch's send limits.
 //
 // Without credentials the Client joins anonymously: it reads and collects
 // questions, and sends nothing.
@@ -23,6 +22,7 @@ import (
 
 	twitch "github.com/gempir/go-twitch-irc/v4"
 	tribune "github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/chat"
 )
 
 // Defaults of a Client.
@@ -90,19 +90,17 @@ type Client struct {
 	svc     *tribune.Service
 	channel string
 
-	stats    counters
-	running  atomic.Bool
-	seed     maphash.Seed
-	queues   []chan job
-	replier  *replier // nil when anonymous
-	cat      map[string]string
-	bannedMu sync.Mutex
-	bannedOK map[string]bool // banned viewers already told once
+	stats   counters
+	running atomic.Bool
+	seed    maphash.Seed
+	queues  []chan job
+	replier *replier // nil when anonymous
+	handler *chat.Handler
 }
 
 // job is one command on its way to a worker.
 type job struct {
-	cmd   Command
+	cmd   chat.Command
 	actor tribune.Actor
 }
 
@@ -185,8 +183,9 @@ func (c *Client) Run(ctx context.Context) error {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	c.cat = catalogue(c.Lang)
-	c.bannedOK = map[string]bool{}
+	c.handler = chat.NewHandler(c.svc, c.Lang)
+	c.handler.MaxRunes = MaxMessageRunes
+	c.handler.Logger = c.Logger
 	log := c.Logger.With("channel", c.channel)
 
 	var wg sync.WaitGroup
@@ -446,7 +445,7 @@ func (c *Client) connect(ctx context.Context, log *slog.Logger) error {
 // a stalled one.
 func (c *Client) handle(ctx context.Context, m *twitch.PrivateMessage, activity *atomic.Uint64) {
 	c.stats.lines.Add(1)
-	cmd, ok := Parse(m.Message)
+	cmd, ok := chat.Parse(m.Message)
 	if !ok {
 		return
 	}
@@ -456,7 +455,7 @@ func (c *Client) handle(ctx context.Context, m *twitch.PrivateMessage, activity 
 		return
 	}
 	c.stats.commands.Add(1)
-	if cmd.Kind == KindAsk {
+	if cmd.Kind == chat.KindAsk {
 		// A one-word message is a slice of the raw line (see actor).
 		cmd.Text = strings.Clone(cmd.Text)
 	}
@@ -531,94 +530,20 @@ func (c *Client) work(ctx context.Context, q <-chan job) {
 	}
 }
 
-// apply runs one command through the Service and queues its reply.
+// apply runs one command through the chat handler and queues its reply.
 func (c *Client) apply(ctx context.Context, j job) {
 	defer c.stats.applied.Add(1)
-	cmd, a := j.cmd, j.actor
-	if cmd.Kind.NeedsNumber() && cmd.ID <= 0 {
-		c.reply(a, text(c.cat, msgUsageNumber, cmd.Kind.String()))
+	r, ok := c.handler.Handle(ctx, j.actor, j.cmd)
+	if !ok {
 		return
 	}
-	var (
-		msg string
-		err error
-		q   tribune.Question
-	)
-	switch cmd.Kind {
-	case KindAsk:
-		var res tribune.AskResult
-		res, err = c.svc.Ask(ctx, a, cmd.Text)
-		q = res.Question
-		switch {
-		case err != nil:
-		case res.Duplicate && res.Voted && q.Status == tribune.StatusPending:
-			msg = text(c.cat, msgDupPendingVoted, q.ID)
-		case res.Duplicate && res.Voted:
-			msg = text(c.cat, msgDupVoted, q.ID)
-		case res.Duplicate:
-			msg = text(c.cat, msgDup, q.ID)
-		case q.Status == tribune.StatusPending:
-			msg = text(c.cat, msgAskedPending, q.ID)
-		default:
-			msg = text(c.cat, msgAsked, q.ID)
-		}
-	case KindVote:
-		if q, err = c.svc.Vote(ctx, a, cmd.ID); err == nil {
-			msg = text(c.cat, msgVoted, q.ID)
-		}
-	case KindUnvote:
-		if q, err = c.svc.Unvote(ctx, a, cmd.ID); err == nil {
-			msg = text(c.cat, msgUnvoted, q.ID)
-		}
-	case KindWithdraw:
-		if q, err = c.svc.Withdraw(ctx, a, cmd.ID); err == nil {
-			msg = text(c.cat, msgWithdrawn, q.ID)
-		}
-	case KindReport:
-		if q, err = c.svc.Report(ctx, a, cmd.ID); err == nil {
-			msg = text(c.cat, msgReported, q.ID)
-		}
-	case KindTop:
+	if r.Kind == chat.KindTop || r.Kind == chat.KindHelp {
 		if c.replier != nil {
-			c.replier.notify("top", topMessage(c.cat, c.svc.Top(3)))
+			c.replier.notify(r.Kind.String(), "@"+mention(j.actor)+" "+r.Text)
 		}
 		return
-	case KindHelp:
-		if c.replier != nil {
-			c.replier.notify("help", text(c.cat, msgHelp))
-		}
-		return
-	default:
-		return
 	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return // shutting down: nothing was acknowledged
-		}
-		switch tribune.ErrorCode(err) {
-		case tribune.EINTERNAL, tribune.EUNAVAILABLE:
-			c.Logger.Error("chat command failed", "command", cmd.Kind.String(), "user", a.Login, "err", err)
-		}
-		if tribune.ErrorReason(err) == tribune.ReasonBanned && !c.firstBanReply(a.Login) {
-			return // a banned viewer is told once, then ignored
-		}
-		msg = refusal(c.cat, cmd, err)
-	}
-	c.reply(a, msg)
-}
-
-// firstBanReply reports whether login, banned, has not been told yet.
-func (c *Client) firstBanReply(login string) bool {
-	c.bannedMu.Lock()
-	defer c.bannedMu.Unlock()
-	if c.bannedOK[login] {
-		return false
-	}
-	if len(c.bannedOK) > 10000 {
-		clear(c.bannedOK)
-	}
-	c.bannedOK[login] = true
-	return true
+	c.reply(j.actor, r.Text)
 }
 
 // reply queues a reply to a, addressed by name.

@@ -13,6 +13,7 @@ import (
 	tribune "github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/bot"
 	"github.com/tribune-live/tribune/internal/twitchfake"
+	"github.com/tribune-live/tribune/match"
 )
 
 // line is one chat line and the reply part it must get.
@@ -47,7 +48,7 @@ func TestCommands(t *testing.T) {
 		s.ReportThreshold = 2
 		s.RateInterval = 30 * time.Second
 		s.SessionCap = 2
-		s.Words = bot.NewWords("idiot")
+		s.Words = match.NewWords("idiot")
 	}})
 	ctx := context.Background()
 	var (

@@ -14,8 +14,11 @@ import (
 
 	tribune "github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/bot"
+	"github.com/tribune-live/tribune/chat"
 	"github.com/tribune-live/tribune/internal/fakeclock"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/internal/twitchfake"
+	"github.com/tribune-live/tribune/match"
 	"github.com/tribune-live/tribune/store"
 )
 
@@ -88,7 +91,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	svc := tribune.NewService(db, channel)
 	svc.Now = e.clock.Now
 	svc.Logger = slog.New(slog.NewTextHandler(e.logs, nil))
-	svc.Matcher = bot.NewMatcher()
+	svc.Matcher = match.NewMatcher()
 	if o.service != nil {
 		o.service(svc)
 	}
@@ -96,7 +99,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatalf("Service.Open: %v", err)
 	}
 	e.svc = svc
-	sub := svc.Subscribe()
+	sub := tribunetest.Subscribe(t, svc)
 	go func() {
 		for ev := range sub.C {
 			if st, ok := ev.Health[tribune.HealthChat]; ok && ev.Type == tribune.EventHealth {
@@ -159,7 +162,7 @@ func (e *env) say(t testing.TB, u twitchfake.User, text string) {
 	if n := e.srv.Say(channel, u, text); n == 0 {
 		t.Fatalf("Say(%q): no connection has joined #%s", text, channel)
 	}
-	if _, ok := bot.Parse(text); ok {
+	if _, ok := chat.Parse(text); ok {
 		e.sent.Add(1)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/time/rate"
+
+	"github.com/tribune-live/tribune/chat"
 )
 
 // Twitch's send limits for a chat bot account.
@@ -346,7 +348,7 @@ func (r *replier) composeLocked(now time.Time) (string, int) {
 		}
 		r.notices = append(r.notices[:i], r.notices[i+1:]...)
 		r.noticeAt[n.key] = now
-		return clip(n.text, MaxMessageRunes), 0
+		return chat.Clip(n.text, MaxMessageRunes), 0
 	}
 	// Drop replies nobody waits for any more.
 	for len(r.pending) > 0 && now.Sub(r.pending[0].at) > maxAge {
@@ -358,7 +360,7 @@ func (r *replier) composeLocked(now time.Time) (string, int) {
 	runes, n := 0, 0
 	for n < len(r.pending) {
 		p := r.pending[n]
-		t := clip(p.text, MaxMessageRunes)
+		t := chat.Clip(p.text, MaxMessageRunes)
 		size := utf8.RuneCountInString(t)
 		if n > 0 {
 			size += utf8.RuneCountInString(partSep)

@@ -12,6 +12,8 @@ import (
 
 	tribune "github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/bot"
+	"github.com/tribune-live/tribune/chat"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/internal/twitchfake"
 )
 
@@ -170,7 +172,7 @@ func TestCrowdLoad(t *testing.T) {
 		default:
 			text = []string{"hello", "lol", "great question", "! vote 3", "vote 3", "Kappa Kappa", "!voting"}[rng.IntN(7)]
 		}
-		if _, ok := bot.Parse(text); ok {
+		if _, ok := chat.Parse(text); ok {
 			commands++
 		}
 		msgs = append(msgs, twitchfake.Message{User: u, Text: text})
@@ -186,7 +188,7 @@ func TestCrowdLoad(t *testing.T) {
 		t.Errorf("Lines=%d, want %d", s.Lines, lines)
 	}
 
-	sessionID := e.svc.Session().ID
+	sessionID := tribunetest.Session(t, e.svc).ID
 	for id := 1; id <= questions; id++ {
 		want := 1 + len(voters[id]) // the host's own vote
 		if got, _ := e.svc.Get(id); got.Votes != want {

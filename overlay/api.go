@@ -87,11 +87,20 @@ func codeOf(status int) string {
 func (s *Server) apiRoutes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/session", func(w http.ResponseWriter, r *http.Request) {
-		s.writeJSON(w, s.svc.Session())
+		sess, err := s.svc.Session(r.Context())
+		s.reply(w, r, sess, err)
 	})
 	mux.HandleFunc("GET /api/health", func(w http.ResponseWriter, r *http.Request) {
-		s.writeJSON(w, s.svc.Health())
+		h, err := s.svc.Health(r.Context())
+		s.reply(w, r, h, err)
 	})
+	mux.HandleFunc("GET /api/state", s.apiState)
+	mux.HandleFunc("POST /api/next", func(w http.ResponseWriter, r *http.Request) {
+		q, err := s.svc.Next(moderatorContext(r))
+		s.reply(w, r, q, err)
+	})
+	mux.HandleFunc("POST /api/questions/reject", s.apiRejectMany)
+	mux.HandleFunc("POST /api/questions/{id}/label", s.apiLabel)
 	mux.HandleFunc("GET /api/questions", s.apiQuestions)
 	mux.HandleFunc("GET /api/questions/{id}", s.apiQuestion)
 	mux.HandleFunc("POST /api/questions/{id}/{action}", s.apiTransition)
@@ -220,7 +229,73 @@ func (s *Server) apiQuestions(w http.ResponseWriter, r *http.Request) {
 		s.reply(w, r, nil, tribune.Errorf(tribune.EINVALID, tribune.ReasonInvalidStatus, "unknown status %q", string(st)).With("status", string(st)))
 		return
 	}
-	s.writeJSON(w, s.svc.Questions(st))
+	qs, err := s.svc.Questions(r.Context(), st)
+	s.reply(w, r, qs, err)
+}
+
+// State is the body of GET /api/state: what a Stream Deck button reads
+// out.
+type State struct {
+	OnAir   *tribune.Question      `json:"onair"`
+	Counts  map[tribune.Status]int `json:"counts"`
+	Sources map[string]string      `json:"sources"`
+}
+
+func (s *Server) apiState(w http.ResponseWriter, r *http.Request) {
+	st := State{Counts: s.svc.Counts()}
+	if q, ok := s.svc.OnAir(); ok {
+		st.OnAir = &q
+	}
+	h, err := s.svc.Health(r.Context())
+	st.Sources = h
+	s.reply(w, r, st, err)
+}
+
+// LabelRequest is the body of POST /api/questions/{id}/label.
+type LabelRequest struct {
+	Label *string `json:"label"`
+}
+
+func (s *Server) apiLabel(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.reply(w, r, nil, err)
+		return
+	}
+	var req LabelRequest
+	if err := decodeBody(w, r, &req); err != nil {
+		s.reply(w, r, nil, err)
+		return
+	}
+	if req.Label == nil {
+		s.reply(w, r, nil, tribune.Errorf(tribune.EINVALID, tribune.ReasonInvalidRequest, `label needs "label" ("" removes it)`))
+		return
+	}
+	q, err := s.svc.Label(moderatorContext(r), id, *req.Label)
+	s.reply(w, r, q, err)
+}
+
+// RejectManyRequest is the body of POST /api/questions/reject: the
+// questions of a wave, rejected in one undoable action.
+type RejectManyRequest struct {
+	IDs []int `json:"ids"`
+}
+
+// maxRejectMany bounds one wave: a console never selects more.
+const maxRejectMany = 10_000
+
+func (s *Server) apiRejectMany(w http.ResponseWriter, r *http.Request) {
+	var req RejectManyRequest
+	if err := decodeBody(w, r, &req); err != nil {
+		s.reply(w, r, nil, err)
+		return
+	}
+	if len(req.IDs) == 0 || len(req.IDs) > maxRejectMany {
+		s.reply(w, r, nil, tribune.Errorf(tribune.EINVALID, tribune.ReasonInvalidRequest, `reject needs "ids": 1 to %d question numbers`, maxRejectMany))
+		return
+	}
+	qs, err := s.svc.RejectMany(moderatorContext(r), req.IDs)
+	s.reply(w, r, qs, err)
 }
 
 func (s *Server) apiQuestion(w http.ResponseWriter, r *http.Request) {

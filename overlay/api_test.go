@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/overlay"
 )
 
@@ -23,9 +24,9 @@ type snapshot struct {
 	Banned    bool
 }
 
-func snap(svc *tribune.Service) snapshot {
+func snap(t testing.TB, svc *tribune.Service) snapshot {
 	q, _ := svc.OnAir()
-	return snapshot{Questions: svc.Questions(""), Log: svc.Log(), OnAir: q, Banned: svc.Banned("viewer2")}
+	return snapshot{Questions: tribunetest.Questions(t, svc, ""), Log: svc.Log(), OnAir: q, Banned: svc.Banned(tribunetest.TwitchViewer("viewer2"))}
 }
 
 func decodeError(t *testing.T, body []byte) overlay.ErrorDetail {
@@ -187,7 +188,7 @@ func TestAPI_Routes(t *testing.T) {
 			if ban.Login != "viewer2" || ban.By != "api" {
 				t.Errorf("ban = %+v, want viewer2 by api", ban)
 			}
-			if !svc.Banned("viewer2") {
+			if !svc.Banned(tribunetest.TwitchViewer("viewer2")) {
 				t.Error("viewer2 is not banned")
 			}
 		}},
@@ -220,7 +221,7 @@ func TestAPI_Unauthorized(t *testing.T) {
 	for _, rt := range routes {
 		for _, a := range auths {
 			t.Run(rt.method+rt.path+"/"+a.name, func(t *testing.T) {
-				before := snap(svc)
+				before := snap(t, svc)
 				req, _ := http.NewRequest(rt.method, srv.URL()+rt.path, strings.NewReader(rt.body))
 				if a.header != "" {
 					req.Header.Set("Authorization", a.header)
@@ -238,7 +239,7 @@ func TestAPI_Unauthorized(t *testing.T) {
 				if e.Error.Code != tribune.EUNAUTHORIZED {
 					t.Errorf("code=%q, want %q", e.Error.Code, tribune.EUNAUTHORIZED)
 				}
-				if after := snap(svc); !reflect.DeepEqual(before, after) {
+				if after := snap(t, svc); !reflect.DeepEqual(before, after) {
 					t.Errorf("state changed by a refused request")
 				}
 			})
@@ -339,7 +340,7 @@ func TestAPI_Refusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := snap(svc)
+			before := snap(t, svc)
 			status, body := APIRequest(t, srv, tc.method, tc.path, testToken, tc.body)
 			if status != tc.status {
 				t.Fatalf("status=%d, want %d; body %s", status, tc.status, body)
@@ -347,7 +348,7 @@ func TestAPI_Refusals(t *testing.T) {
 			if e := decodeError(t, body); e.Code != tc.code {
 				t.Errorf("code=%q, want %q (%s)", e.Code, tc.code, e.Message)
 			}
-			if after := snap(svc); !reflect.DeepEqual(before, after) {
+			if after := snap(t, svc); !reflect.DeepEqual(before, after) {
 				t.Errorf("state changed by a refused request")
 			}
 		})
@@ -357,12 +358,12 @@ func TestAPI_Refusals(t *testing.T) {
 		if status, body := APIRequest(t, srv, "POST", "/api/users/viewer4/ban", testToken, ""); status != 200 {
 			t.Fatalf("first ban: status=%d %s", status, body)
 		}
-		before := snap(svc)
+		before := snap(t, svc)
 		status, body := APIRequest(t, srv, "POST", "/api/users/viewer4/ban", testToken, "")
 		if status != http.StatusConflict {
 			t.Fatalf("status=%d, want 409; %s", status, body)
 		}
-		if after := snap(svc); !reflect.DeepEqual(before, after) {
+		if after := snap(t, svc); !reflect.DeepEqual(before, after) {
 			t.Errorf("state changed by a refused ban")
 		}
 	})

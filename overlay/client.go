@@ -220,6 +220,25 @@ func (c *Client) Edit(ctx context.Context, id int, text string) (tribune.Questio
 	return c.question(ctx, id, "edit", EditRequest{Text: &text})
 }
 
+// Label implements tribune.Moderation.
+func (c *Client) Label(ctx context.Context, id int, label string) (tribune.Question, error) {
+	return c.question(ctx, id, "label", LabelRequest{Label: &label})
+}
+
+// RejectMany implements tribune.Moderation.
+func (c *Client) RejectMany(ctx context.Context, ids []int) ([]tribune.Question, error) {
+	var qs []tribune.Question
+	err := c.call(ctx, http.MethodPost, "/api/questions/reject", RejectManyRequest{IDs: ids}, &qs)
+	return qs, err
+}
+
+// Next implements tribune.Moderation.
+func (c *Client) Next(ctx context.Context) (tribune.Question, error) {
+	var q tribune.Question
+	err := c.call(ctx, http.MethodPost, "/api/next", nil, &q)
+	return q, err
+}
+
 // HideOverlay implements tribune.Moderation.
 func (c *Client) HideOverlay(ctx context.Context) (tribune.Question, error) {
 	var q tribune.Question

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/overlay"
 )
 
@@ -47,8 +48,8 @@ func TestClient_Moderation(t *testing.T) {
 	}{
 		{"Session", func(t *testing.T) {
 			s, err := m.Session(ctx)
-			if err != nil || s != svc.Session() {
-				t.Errorf("Session = %+v, %v; want %+v", s, err, svc.Session())
+			if err != nil || s != tribunetest.Session(t, svc) {
+				t.Errorf("Session = %+v, %v; want %+v", s, err, tribunetest.Session(t, svc))
 			}
 		}},
 		{"QuestionsAll", func(t *testing.T) {

@@ -1,6 +1,7 @@
 package overlay
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"slices"
@@ -58,7 +59,7 @@ func newHub(svc *tribune.Service, logger *slog.Logger) *hub {
 	h := &hub{
 		svc:        svc,
 		logger:     logger,
-		sub:        svc.Subscribe(),
+		sub:        subscribe(svc),
 		register:   make(chan *client),
 		unregister: make(chan *client),
 		quit:       make(chan struct{}),
@@ -70,6 +71,12 @@ func newHub(svc *tribune.Service, logger *slog.Logger) *hub {
 	h.loadState()
 	svc.SetHealth(tribune.HealthOverlay, "0")
 	return h
+}
+
+// subscribe subscribes to svc, whose subscriptions never fail.
+func subscribe(svc *tribune.Service) *tribune.Subscription {
+	sub, _ := svc.Subscribe(context.Background())
+	return sub
 }
 
 // loadState reads the on-air question and the top list from the Service.
@@ -103,7 +110,7 @@ func (h *hub) run() {
 		select {
 		case ev, ok := <-h.sub.C:
 			if !ok {
-				h.sub = h.svc.Subscribe()
+				h.sub = subscribe(h.svc)
 				h.resync()
 				continue
 			}
@@ -226,7 +233,8 @@ func (h *hub) add(c *client) {
 		h.setFeeds(h.feeds + 1)
 	case kindEvents:
 		// The first message tells a remote console that it is subscribed.
-		c.send <- encode(tribune.Event{Type: tribune.EventHealth, Health: h.svc.Health()})
+		health, _ := h.svc.Health(context.Background())
+		c.send <- encode(tribune.Event{Type: tribune.EventHealth, Health: health})
 	}
 }
 

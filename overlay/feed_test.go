@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 )
 
 func TestHealthz(t *testing.T) {
@@ -209,7 +210,7 @@ func TestFeed_ReadOnly(t *testing.T) {
 	srv := StartServer(t, svc, "127.0.0.1:0")
 	conn := DialWS(t, srv, "/overlay/ws?top=0", nil)
 	ReadMessage(t, conn, 5*time.Second)
-	before := snap(svc)
+	before := snap(t, svc)
 	for _, msg := range []string{`{"type":"show","id":1}`, "POST /api/questions/1/show", `{"type":"onair","question":{"id":1}}`} {
 		if err := conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
 			t.Fatal(err)
@@ -219,7 +220,7 @@ func TestFeed_ReadOnly(t *testing.T) {
 	if m := ReadMessage(t, conn, 5*time.Second); m.Type != "onair" || m.Question.ID != q.ID {
 		t.Fatalf("message %+v, want onair #%d", m, q.ID)
 	}
-	if after := snap(svc); len(after.Log) != len(before.Log)+1 {
+	if after := snap(t, svc); len(after.Log) != len(before.Log)+1 {
 		t.Errorf("log has %d entries, want %d: the client's messages did something", len(after.Log), len(before.Log)+1)
 	}
 
@@ -294,7 +295,7 @@ func TestFeed_ManyClientsOneStalled(t *testing.T) {
 		}()
 	}
 	Eventually(t, 10*time.Second, "overlay health counts every client", func() bool {
-		return svc.Health()[tribune.HealthOverlay] == strconv.Itoa(clients)
+		return tribunetest.Health(svc)[tribune.HealthOverlay] == strconv.Itoa(clients)
 	})
 
 	slowest := func() int64 {
@@ -343,12 +344,12 @@ func TestFeed_StalledClientDropped(t *testing.T) {
 	defer stalled.Close()
 	reader := DialWS(t, srv, "/overlay/ws?top=0", nil)
 	ReadMessage(t, reader, 5*time.Second)
-	Eventually(t, 5*time.Second, "two clients", func() bool { return svc.Health()[tribune.HealthOverlay] == "2" })
+	Eventually(t, 5*time.Second, "two clients", func() bool { return tribunetest.Health(svc)[tribune.HealthOverlay] == "2" })
 
 	// Kernel buffers hold a few megabytes: about 3000 such messages.
 	const most = 20000
 	k := 0
-	for ; k < most && svc.Health()[tribune.HealthOverlay] != "1"; k++ {
+	for ; k < most && tribunetest.Health(svc)[tribune.HealthOverlay] != "1"; k++ {
 		show(t, svc, ids[k%len(ids)])
 		if m := ReadMessage(t, reader, 10*time.Second); m.Type != "onair" || m.Question.ID != ids[k%len(ids)] {
 			t.Fatalf("reader: event %d is %+v, want onair #%d", k, m, ids[k%len(ids)])
@@ -379,7 +380,7 @@ func TestServer_CloseEndsFeeds(t *testing.T) {
 	events := DialWS(t, srv, "/api/events", http.Header{"Authorization": {"Bearer " + testToken}})
 	ReadMessage(t, events, 5*time.Second)
 	conns = append(conns, events)
-	Eventually(t, 5*time.Second, "five feed clients", func() bool { return svc.Health()[tribune.HealthOverlay] == "5" })
+	Eventually(t, 5*time.Second, "five feed clients", func() bool { return tribunetest.Health(svc)[tribune.HealthOverlay] == "5" })
 
 	if err := srv.Close(); err != nil {
 		t.Fatal(err)
@@ -397,7 +398,7 @@ func TestServer_CloseEndsFeeds(t *testing.T) {
 			break
 		}
 	}
-	if h := svc.Health()[tribune.HealthOverlay]; h != "0" {
+	if h := tribunetest.Health(svc)[tribune.HealthOverlay]; h != "0" {
 		t.Errorf("overlay health %q after close, want 0", h)
 	}
 	if _, err := http.Get(srv.URL() + "/healthz"); err == nil {

@@ -37,7 +37,7 @@ func benchVotes(b *testing.B, perBatch int, sync string) {
 			done++
 			q.Votes++
 			batch = append(batch,
-				putV(tribune.Vote{SessionID: sess.ID, QuestionID: 1, VoterID: strconv.Itoa(done), Created: t0}),
+				putV(tribune.Vote{SessionID: sess.ID, QuestionID: 1, Source: tribune.SourceTwitch, VoterID: strconv.Itoa(done), Created: t0}),
 				putQ(q))
 		}
 		if err := db.Apply(ctx, batch); err != nil {
@@ -79,7 +79,7 @@ func BenchmarkLoadSession(b *testing.B) {
 	changes := make([]tribune.Change, 0, 2*n)
 	for id := 1; id <= n; id++ {
 		q := question(sess.ID, id, "What will you do about the libraries and the trams in district "+strconv.Itoa(id)+"?")
-		changes = append(changes, putQ(q), putV(tribune.Vote{SessionID: sess.ID, QuestionID: id, VoterID: q.AuthorID, Created: q.Created}))
+		changes = append(changes, putQ(q), putV(tribune.Vote{SessionID: sess.ID, QuestionID: id, Source: tribune.SourceTwitch, VoterID: q.AuthorID, Created: q.Created}))
 	}
 	if err := db.Apply(ctx, changes); err != nil {
 		b.Fatal(err)

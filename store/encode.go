@@ -37,6 +37,40 @@ func nullTime(t time.Time) any {
 	return formatTime(t)
 }
 
+// nullString returns nil (NULL) for "".
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// sourceOf returns the source of a vote or ban held in a log entry:
+// Twitch when none is said, as in every entry of the first releases.
+func sourceOf(s string) string {
+	if s == "" {
+		return tribune.SourceTwitch
+	}
+	return s
+}
+
+// Bits of questions.flags.
+const (
+	flagAnonymous = 1 << iota
+	flagFirstMessage
+)
+
+func questionFlags(q *tribune.Question) int64 {
+	var f int64
+	if q.Anonymous {
+		f |= flagAnonymous
+	}
+	if q.FirstMessage {
+		f |= flagFirstMessage
+	}
+	return f
+}
+
 // nullInt returns nil (NULL) for 0: "no question".
 func nullInt[T int | int64](v T) any {
 	if v == 0 {
@@ -55,6 +89,7 @@ type logData struct {
 	Ban        *banJSON       `json:"ban,omitempty"`
 	Undone     bool           `json:"undone,omitempty"`
 	UndoOf     int64          `json:"undo_of,omitempty"`
+	Reason     string         `json:"reason,omitempty"`
 }
 
 type questionJSON struct {
@@ -70,11 +105,17 @@ type questionJSON struct {
 	Votes       int    `json:"votes"`
 	Reports     int    `json:"reports"`
 	MergedInto  int    `json:"merged_into,omitempty"`
+	Channel     string `json:"channel,omitempty"`
+	Label       string `json:"label,omitempty"`
+	Anonymous   bool   `json:"anonymous,omitempty"`
+	First       bool   `json:"first_message,omitempty"`
+	Aired       string `json:"aired,omitempty"`
 }
 
 type voteJSON struct {
 	SessionID  int64  `json:"session_id"`
 	QuestionID int    `json:"question_id"`
+	Source     string `json:"source,omitempty"`
 	VoterID    string `json:"voter_id"`
 	Via        int    `json:"via,omitempty"`
 	Created    string `json:"created"`
@@ -82,13 +123,15 @@ type voteJSON struct {
 
 type banJSON struct {
 	Channel string `json:"channel"`
+	Source  string `json:"source,omitempty"`
+	UserID  string `json:"user_id,omitempty"`
 	Login   string `json:"login"`
 	By      string `json:"by"`
 	Created string `json:"created"`
 }
 
 func encodeLogData(e tribune.LogEntry) ([]byte, error) {
-	d := logData{Undone: e.Undone, UndoOf: e.UndoOf}
+	d := logData{Undone: e.Undone, UndoOf: e.UndoOf, Reason: e.Reason}
 	for _, q := range e.Before {
 		d.Before = append(d.Before, toQuestionJSON(q))
 	}
@@ -97,12 +140,12 @@ func encodeLogData(e tribune.LogEntry) ([]byte, error) {
 	}
 	for _, v := range e.MovedVotes {
 		d.MovedVotes = append(d.MovedVotes, voteJSON{
-			SessionID: v.SessionID, QuestionID: v.QuestionID, VoterID: v.VoterID,
+			SessionID: v.SessionID, QuestionID: v.QuestionID, Source: v.Source, VoterID: v.VoterID,
 			Via: v.Via, Created: formatTime(v.Created),
 		})
 	}
 	if b := e.Ban; b != nil {
-		d.Ban = &banJSON{Channel: b.Channel, Login: b.Login, By: b.By, Created: formatTime(b.Created)}
+		d.Ban = &banJSON{Channel: b.Channel, Source: b.Source, UserID: b.UserID, Login: b.Login, By: b.By, Created: formatTime(b.Created)}
 	}
 	return json.Marshal(d)
 }
@@ -113,7 +156,7 @@ func decodeLogData(data []byte, e *tribune.LogEntry) error {
 	if err := json.Unmarshal(data, &d); err != nil {
 		return fmt.Errorf("decode log data: %w", err)
 	}
-	e.Undone, e.UndoOf = d.Undone, d.UndoOf
+	e.Undone, e.UndoOf, e.Reason = d.Undone, d.UndoOf, d.Reason
 	var err error
 	if e.Before, err = fromQuestionsJSON(d.Before); err != nil {
 		return err
@@ -127,7 +170,7 @@ func decodeLogData(data []byte, e *tribune.LogEntry) error {
 			return err
 		}
 		e.MovedVotes = append(e.MovedVotes, tribune.Vote{
-			SessionID: v.SessionID, QuestionID: v.QuestionID, VoterID: v.VoterID, Via: v.Via, Created: t,
+			SessionID: v.SessionID, QuestionID: v.QuestionID, Source: sourceOf(v.Source), VoterID: v.VoterID, Via: v.Via, Created: t,
 		})
 	}
 	if b := d.Ban; b != nil {
@@ -135,18 +178,23 @@ func decodeLogData(data []byte, e *tribune.LogEntry) error {
 		if err != nil {
 			return err
 		}
-		e.Ban = &tribune.Ban{Channel: b.Channel, Login: b.Login, By: b.By, Created: t}
+		e.Ban = &tribune.Ban{Channel: b.Channel, Source: sourceOf(b.Source), UserID: b.UserID, Login: b.Login, By: b.By, Created: t}
 	}
 	return nil
 }
 
 func toQuestionJSON(q tribune.Question) questionJSON {
-	return questionJSON{
+	j := questionJSON{
 		ID: q.ID, SessionID: q.SessionID, Text: q.Text, Author: q.Author,
 		AuthorLogin: q.AuthorLogin, AuthorID: q.AuthorID, Source: q.Source,
 		Created: formatTime(q.Created), Status: string(q.Status),
 		Votes: q.Votes, Reports: q.Reports, MergedInto: q.MergedInto,
+		Channel: q.Channel, Label: q.Label, Anonymous: q.Anonymous, First: q.FirstMessage,
 	}
+	if !q.Aired.IsZero() {
+		j.Aired = formatTime(q.Aired)
+	}
+	return j
 }
 
 func fromQuestionsJSON(qs []questionJSON) ([]tribune.Question, error) {
@@ -156,11 +204,18 @@ func fromQuestionsJSON(qs []questionJSON) ([]tribune.Question, error) {
 		if err != nil {
 			return nil, err
 		}
+		var aired time.Time
+		if q.Aired != "" {
+			if aired, err = parseTime(q.Aired); err != nil {
+				return nil, err
+			}
+		}
 		out = append(out, tribune.Question{
 			ID: q.ID, SessionID: q.SessionID, Text: q.Text, Author: q.Author,
 			AuthorLogin: q.AuthorLogin, AuthorID: q.AuthorID, Source: q.Source,
 			Created: t, Status: tribune.Status(q.Status),
 			Votes: q.Votes, Reports: q.Reports, MergedInto: q.MergedInto,
+			Channel: q.Channel, Label: q.Label, Anonymous: q.Anonymous, FirstMessage: q.First, Aired: aired,
 		})
 	}
 	return out, nil

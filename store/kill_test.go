@@ -129,7 +129,7 @@ func killChild(path string) {
 		for v := range votesPerBatch {
 			q.Votes++
 			changes = append(changes,
-				tribune.Change{Kind: tribune.PutVote, Vote: tribune.Vote{SessionID: sess.ID, QuestionID: i, VoterID: fmt.Sprint("v", v), Created: now}},
+				tribune.Change{Kind: tribune.PutVote, Vote: tribune.Vote{SessionID: sess.ID, QuestionID: i, Source: tribune.SourceTwitch, VoterID: fmt.Sprint("v", v), Created: now}},
 				tribune.Change{Kind: tribune.PutQuestion, Question: q})
 		}
 		if err := db.Apply(ctx, changes); err != nil {

@@ -44,7 +44,7 @@ func TestLoadSessionLarge(t *testing.T) {
 					continue
 				}
 				q := oddQuestion(sess.ID, id)
-				v := tribune.Vote{SessionID: sess.ID, QuestionID: id, VoterID: q.AuthorID, Created: q.Created}
+				v := tribune.Vote{SessionID: sess.ID, QuestionID: id, Source: tribune.SourceTwitch, VoterID: q.AuthorID, Created: q.Created}
 				changes = append(changes, putQ(q), putV(v))
 				want.Questions = append(want.Questions, q)
 				want.Votes = append(want.Votes, v)
@@ -111,7 +111,7 @@ func TestLoadSessionOtherTimeForms(t *testing.T) {
 	db := MustOpenPath(t, path)
 	sess := MustOpenSession(t, db)
 	q := question(sess.ID, 1, "kept")
-	v := tribune.Vote{SessionID: sess.ID, QuestionID: 1, VoterID: "u9", Created: t0}
+	v := tribune.Vote{SessionID: sess.ID, QuestionID: 1, Source: tribune.SourceTwitch, VoterID: "u9", Created: t0}
 	MustApply(t, db, putQ(q), putV(v))
 	rawExec(t, path, `UPDATE questions SET created = '2026-11-23T15:05:06.5+01:00'`)
 	rawExec(t, path, `UPDATE votes SET created = '2026-11-23T14:05:06Z'`)

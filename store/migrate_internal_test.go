@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,11 +93,12 @@ func TestMigrateFailure(t *testing.T) {
 		db.Close()
 		t.Fatal("Open with a failing migration returned nil")
 	}
-	if !strings.Contains(err.Error(), "migrate 3") {
-		t.Errorf("error %q does not name migration 3", err)
+	failed := SchemaVersion + 2 // the second of the test's migrations
+	if !strings.Contains(err.Error(), fmt.Sprintf("migrate %d", failed)) {
+		t.Errorf("error %q does not name migration %d", err, failed)
 	}
-	if v := fileVersion(t, path); v != 2 {
-		t.Errorf("version=%d after migration 3 failed, want 2", v)
+	if v := fileVersion(t, path); v != failed-1 {
+		t.Errorf("version=%d after migration %d failed, want %d", v, failed, failed-1)
 	}
 	db = NewDB(path)
 	if err := db.openPoolOnly("file:" + path); err != nil {

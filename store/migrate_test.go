@@ -173,7 +173,7 @@ func TestReadOnly(t *testing.T) {
 
 	err := ro.Apply(ctx, []tribune.Change{
 		putQ(question(sess.ID, 2, "refused")),
-		putV(tribune.Vote{SessionID: sess.ID, QuestionID: 2, VoterID: "v", Created: t0}),
+		putV(tribune.Vote{SessionID: sess.ID, QuestionID: 2, Source: tribune.SourceTwitch, VoterID: "v", Created: t0}),
 	})
 	if err == nil {
 		t.Error("read-only Apply returned nil")

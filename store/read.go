@@ -128,8 +128,8 @@ func (db *DB) loadSession(ctx context.Context, id int64, votes bool) (tribune.Se
 				return
 			}
 		}
-		if st.Reports, err = queryAll(ctx, oc.tx, scanReport, `SELECT session_id, question_id, reporter_id, created
-			FROM reports WHERE session_id = ? ORDER BY question_id, reporter_id`, id); err != nil {
+		if st.Reports, err = queryAll(ctx, oc.tx, scanReport, `SELECT session_id, question_id, source, reporter_id, created
+			FROM reports WHERE session_id = ? ORDER BY question_id, source, reporter_id`, id); err != nil {
 			fail(fmt.Errorf("reports: %w", err))
 			return
 		}
@@ -374,7 +374,8 @@ const questionsQuery = `SELECT id, votes, reports, merged_into,
 	octet_length(text) | (octet_length(author) << 31),
 	created || status || source,
 	octet_length(login) | (octet_length(created) << 31),
-	octet_length(status)
+	octet_length(status),
+	channel, label, flags, aired
 	FROM questions WHERE session_id = ? AND id > ? AND id <= ? ORDER BY id`
 
 // readQuestions appends to out the questions of session sid with ids in
@@ -401,6 +402,15 @@ func parseQuestionRow(v []driver.Value) (tribune.Question, error) {
 	q.Votes, q.Reports, q.MergedInto = int(r.int(v[1])), int(r.int(v[2])), int(r.int(v[3]))
 	strs, lens1 := r.text(v[4]), r.int(v[5])
 	rest, lens2, status := r.text(v[6]), r.int(v[7]), int(r.int(v[8]))
+	q.Channel, q.Label = r.text(v[9]), r.text(v[10])
+	flags, aired := r.int(v[11]), v[12]
+	q.Anonymous, q.FirstMessage = flags&flagAnonymous != 0, flags&flagFirstMessage != 0
+	if aired != nil {
+		var err error
+		if q.Aired, err = parseTime(r.text(aired)); err != nil {
+			return q, fmt.Errorf("question %d: %w", q.ID, err)
+		}
+	}
 	if r.bad >= 0 {
 		return q, fmt.Errorf("question %d: value %d is a %T", q.ID, r.bad, v[r.bad])
 	}
@@ -452,8 +462,8 @@ func (r *rowReader) text(v driver.Value) string {
 
 // votesQuery reads the votes of a session; their strings are short and
 // kept, so they come as they are.
-const votesQuery = `SELECT question_id, voter_id, via, created
-	FROM votes WHERE session_id = ? ORDER BY question_id, voter_id`
+const votesQuery = `SELECT question_id, source, voter_id, via, created
+	FROM votes WHERE session_id = ? ORDER BY question_id, source, voter_id`
 
 // readVotes reads the votes of session sid, about n expected.
 func readVotes(ctx context.Context, c *sql.Conn, sid int64, n int) ([]tribune.Vote, error) {
@@ -461,7 +471,7 @@ func readVotes(ctx context.Context, c *sql.Conn, sid int64, n int) ([]tribune.Vo
 	err := withStmt(ctx, c, votesQuery, func(stmt driver.Stmt) error {
 		return stmtQuery(ctx, stmt, args(sid), func(v []driver.Value) error {
 			r := rowReader{bad: -1}
-			qid, voter, via, created := r.int(v[0]), r.text(v[1]), r.int(v[2]), r.text(v[3])
+			qid, source, voter, via, created := r.int(v[0]), r.text(v[1]), r.text(v[2]), r.int(v[3]), r.text(v[4])
 			if r.bad >= 0 {
 				return fmt.Errorf("vote on %d: value %d is a %T", qid, r.bad, v[r.bad])
 			}
@@ -469,7 +479,7 @@ func readVotes(ctx context.Context, c *sql.Conn, sid int64, n int) ([]tribune.Vo
 			if err != nil {
 				return fmt.Errorf("vote on %d: %w", qid, err)
 			}
-			out = append(out, tribune.Vote{SessionID: sid, QuestionID: int(qid), VoterID: voter, Via: int(via), Created: t})
+			out = append(out, tribune.Vote{SessionID: sid, QuestionID: int(qid), Source: internSource(source), VoterID: voter, Via: int(via), Created: t})
 			return nil
 		})
 	})
@@ -495,11 +505,10 @@ func internStatus(s string) tribune.Status {
 
 // internSource returns the package constant equal to s, if any.
 func internSource(s string) string {
-	switch s {
-	case tribune.SourceTwitch:
-		return tribune.SourceTwitch
-	case tribune.SourceConsole:
-		return tribune.SourceConsole
+	for _, known := range []string{tribune.SourceTwitch, tribune.SourceYouTube, tribune.SourceWeb, tribune.SourceConsole} {
+		if s == known {
+			return known
+		}
 	}
 	return s
 }
@@ -521,12 +530,30 @@ func (db *DB) Bans(ctx context.Context, channel string) ([]tribune.Ban, error) {
 	if err := db.isOpen(); err != nil {
 		return nil, err
 	}
-	bans, err := queryAll(ctx, db.db, scanBan, `SELECT channel, login, "by", created FROM bans
-		WHERE channel = ? ORDER BY created, login`, channel)
+	bans, err := queryAll(ctx, db.db, scanBan, `SELECT channel, source, user_id, login, "by", created FROM bans
+		WHERE channel = ? ORDER BY created, source, user_id, login`, channel)
 	if err != nil {
 		return nil, fmt.Errorf("store: bans of %s: %w", channel, err)
 	}
 	return bans, nil
+}
+
+// QuestionByMessage returns the id of the question of session that the
+// chat message messageID of source asked. ENOTFOUND if none.
+func (db *DB) QuestionByMessage(ctx context.Context, session int64, source, messageID string) (int, error) {
+	if err := db.isOpen(); err != nil {
+		return 0, err
+	}
+	var id int
+	err := db.db.QueryRowContext(ctx, `SELECT id FROM questions
+		WHERE session_id = ? AND source = ? AND message_id = ?`, session, source, messageID).Scan(&id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, tribune.Errorf(tribune.ENOTFOUND, tribune.ReasonUnknown, "no question from %s message %s", source, messageID)
+	case err != nil:
+		return 0, fmt.Errorf("store: question of %s message %s: %w", source, messageID, err)
+	}
+	return id, nil
 }
 
 // Setting returns a stored setting; ok is false when it is not set.
@@ -594,7 +621,7 @@ func scanReport(r scanner) (tribune.Report, error) {
 		rep     tribune.Report
 		created string
 	)
-	if err := r.Scan(&rep.SessionID, &rep.QuestionID, &rep.ReporterID, &created); err != nil {
+	if err := r.Scan(&rep.SessionID, &rep.QuestionID, &rep.Source, &rep.ReporterID, &created); err != nil {
 		return rep, err
 	}
 	var err error
@@ -609,7 +636,7 @@ func scanBan(r scanner) (tribune.Ban, error) {
 		b       tribune.Ban
 		created string
 	)
-	if err := r.Scan(&b.Channel, &b.Login, &b.By, &created); err != nil {
+	if err := r.Scan(&b.Channel, &b.Source, &b.UserID, &b.Login, &b.By, &created); err != nil {
 		return b, err
 	}
 	var err error

@@ -86,11 +86,74 @@ CREATE TABLE settings (
 	value TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
 `,
+	// 2: sources (2026-12). A viewer is (source, platform user id): votes,
+	// reports and bans gain a source, which is Twitch for every row an
+	// older release wrote, but the author's own vote on a question of
+	// another source. Questions gain the channel they were asked in, a
+	// label, the anonymous and first-message flags, when they last went
+	// on air, and the platform's id of the message that asked them.
+	`
+ALTER TABLE questions ADD COLUMN channel TEXT NOT NULL DEFAULT '';
+ALTER TABLE questions ADD COLUMN label TEXT NOT NULL DEFAULT '';
+ALTER TABLE questions ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE questions ADD COLUMN aired TEXT;
+ALTER TABLE questions ADD COLUMN message_id TEXT;
+CREATE INDEX questions_message ON questions (session_id, source, message_id) WHERE message_id IS NOT NULL;
+
+CREATE TABLE votes2 (
+	session_id  INTEGER NOT NULL,
+	question_id INTEGER NOT NULL,
+	source      TEXT NOT NULL,
+	voter_id    TEXT NOT NULL,
+	via         INTEGER,
+	created     TEXT NOT NULL,
+	PRIMARY KEY (session_id, question_id, source, voter_id),
+	FOREIGN KEY (session_id, question_id) REFERENCES questions (session_id, id)
+) STRICT, WITHOUT ROWID;
+INSERT INTO votes2 (session_id, question_id, source, voter_id, via, created)
+	SELECT v.session_id, v.question_id,
+		coalesce((SELECT q.source FROM questions q WHERE q.session_id = v.session_id
+			AND q.id = v.question_id AND q.user_id = v.voter_id), 'twitch'),
+		v.voter_id, v.via, v.created
+	FROM votes v;
+DROP TABLE votes;
+ALTER TABLE votes2 RENAME TO votes;
+
+CREATE TABLE reports2 (
+	session_id  INTEGER NOT NULL,
+	question_id INTEGER NOT NULL,
+	source      TEXT NOT NULL,
+	reporter_id TEXT NOT NULL,
+	created     TEXT NOT NULL,
+	PRIMARY KEY (session_id, question_id, source, reporter_id),
+	FOREIGN KEY (session_id, question_id) REFERENCES questions (session_id, id)
+) STRICT, WITHOUT ROWID;
+INSERT INTO reports2 (session_id, question_id, source, reporter_id, created)
+	SELECT session_id, question_id, 'twitch', reporter_id, created FROM reports;
+DROP TABLE reports;
+ALTER TABLE reports2 RENAME TO reports;
+
+-- A ban holds an identity (source, user_id), a Twitch login, or both;
+-- what it does not hold is ''.
+CREATE TABLE bans2 (
+	channel TEXT NOT NULL,
+	source  TEXT NOT NULL,
+	user_id TEXT NOT NULL,
+	login   TEXT NOT NULL,
+	"by"    TEXT NOT NULL,
+	created TEXT NOT NULL,
+	PRIMARY KEY (channel, source, user_id, login)
+) STRICT, WITHOUT ROWID;
+INSERT INTO bans2 (channel, source, user_id, login, "by", created)
+	SELECT channel, 'twitch', '', login, "by", created FROM bans;
+DROP TABLE bans;
+ALTER TABLE bans2 RENAME TO bans;
+`,
 }
 
 // SchemaVersion is the schema version this binary writes (PRAGMA
 // user_version): the number of migrations it knows.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrate brings the file to the latest schema, one migration per
 // transaction, so that a failure leaves the file at the last version that

@@ -12,6 +12,7 @@ import (
 
 	tribune "github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/internal/fakeclock"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/store"
 )
 
@@ -93,17 +94,17 @@ func TestServiceRestart(t *testing.T) {
 	if q, _ := svc.Get(1); q.Votes != 5 {
 		t.Fatalf("#1 Votes=%d after the merge, want 5", q.Votes)
 	}
-	session := svc.Session()
-	questions := svc.Questions("")
+	session := tribunetest.Session(t, svc)
+	questions := tribunetest.Questions(t, svc, "")
 	log := svc.Log()
 	stop()
 
 	// Restart: everything comes back as it was.
 	svc, stop = openService(t, path, clk)
-	if got := svc.Session(); got != session {
+	if got := tribunetest.Session(t, svc); got != session {
 		t.Errorf("Session=%+v, want %+v", got, session)
 	}
-	if got := svc.Questions(""); !reflect.DeepEqual(got, questions) {
+	if got := tribunetest.Questions(t, svc, ""); !reflect.DeepEqual(got, questions) {
 		t.Errorf("Questions after restart:\n got %+v\nwant %+v", got, questions)
 	}
 	if got := svc.Log(); !reflect.DeepEqual(got, log) {
@@ -112,7 +113,7 @@ func TestServiceRestart(t *testing.T) {
 	if q, ok := svc.OnAir(); !ok || q.ID != 3 {
 		t.Errorf("OnAir=#%d, %v; want #3", q.ID, ok)
 	}
-	if !svc.Banned("troll") {
+	if !svc.Banned(tribunetest.TwitchViewer("troll")) {
 		t.Error("troll is not banned after restart")
 	}
 	// The restored votes still dedupe: dan voted for #1 before the restart.
@@ -134,7 +135,7 @@ func TestServiceRestart(t *testing.T) {
 
 	// Restart again: the undos were stored.
 	svc, _ = openService(t, path, clk)
-	if svc.Banned("troll") {
+	if svc.Banned(tribunetest.TwitchViewer("troll")) {
 		t.Error("troll still banned after undo and restart")
 	}
 	if q, ok := svc.OnAir(); ok {
@@ -206,7 +207,7 @@ func TestServiceStoreRefuses(t *testing.T) {
 	if code := tribune.ErrorCode(err); code != tribune.EUNAVAILABLE {
 		t.Errorf("Ask on a read-only database: ErrorCode=%q, want %q (err %v)", code, tribune.EUNAVAILABLE, err)
 	}
-	if n := len(svc.Questions("")); n != 1 {
+	if n := len(tribunetest.Questions(t, svc, "")); n != 1 {
 		t.Errorf("Questions=%d after a refused Ask, want 1", n)
 	}
 }

@@ -109,11 +109,11 @@ func TestApplyRoundTrip(t *testing.T) {
 	q2.Status, q2.MergedInto, q2.Votes, q2.Reports = tribune.StatusMerged, 1, 0, 2
 	q1v := q1
 	q1v.Votes, q1v.Status, q1v.Text, q1v.Author = 3, tribune.StatusOnAir, "edited", "Ann"
-	v1 := tribune.Vote{SessionID: sid, QuestionID: 1, VoterID: "u1", Created: at(time.Minute)}
-	v2 := tribune.Vote{SessionID: sid, QuestionID: 1, VoterID: "u9", Via: 2, Created: at(2 * time.Minute)}
-	r1 := tribune.Report{SessionID: sid, QuestionID: 2, ReporterID: "u7", Created: at(3 * time.Minute)}
-	ban := tribune.Ban{Channel: "chan", Login: "troll", By: "Mod", Created: at(4 * time.Minute)}
-	ban2 := tribune.Ban{Channel: "chan", Login: "other", By: "Mod", Created: at(5 * time.Minute)}
+	v1 := tribune.Vote{SessionID: sid, QuestionID: 1, Source: tribune.SourceTwitch, VoterID: "u1", Created: at(time.Minute)}
+	v2 := tribune.Vote{SessionID: sid, QuestionID: 1, Source: tribune.SourceTwitch, VoterID: "u9", Via: 2, Created: at(2 * time.Minute)}
+	r1 := tribune.Report{SessionID: sid, QuestionID: 2, Source: tribune.SourceTwitch, ReporterID: "u7", Created: at(3 * time.Minute)}
+	ban := tribune.Ban{Channel: "chan", Source: tribune.SourceTwitch, Login: "troll", By: "Mod", Created: at(4 * time.Minute)}
+	ban2 := tribune.Ban{Channel: "chan", Source: tribune.SourceTwitch, Login: "other", By: "Mod", Created: at(5 * time.Minute)}
 	full := tribune.LogEntry{
 		ID: 1, SessionID: sid, At: at(6 * time.Minute), Moderator: "Mod", Action: tribune.ActionMerge, QuestionID: 2,
 		Before:     []tribune.Question{q1, q2},
@@ -141,13 +141,13 @@ func TestApplyRoundTrip(t *testing.T) {
 		}, want: tribune.SessionState{Questions: []tribune.Question{q1, q2}, Votes: []tribune.Vote{v2}}},
 		{name: "PutVote", changes: []tribune.Change{putQ(q1), putV(v2), putV(v1)},
 			want: tribune.SessionState{Questions: []tribune.Question{q1}, Votes: []tribune.Vote{v1, v2}}},
-		{name: "DeleteVote", changes: []tribune.Change{putQ(q1), putV(v1), putV(v2), delV(tribune.Vote{SessionID: sid, QuestionID: 1, VoterID: "u9"})},
+		{name: "DeleteVote", changes: []tribune.Change{putQ(q1), putV(v1), putV(v2), delV(tribune.Vote{SessionID: sid, QuestionID: 1, Source: tribune.SourceTwitch, VoterID: "u9"})},
 			want: tribune.SessionState{Questions: []tribune.Question{q1}, Votes: []tribune.Vote{v1}}},
 		{name: "PutReport", changes: []tribune.Change{putQ(q1), putQ(q2), putR(r1)},
 			want: tribune.SessionState{Questions: []tribune.Question{q1, q2}, Reports: []tribune.Report{r1}}},
 		{name: "PutBan", changes: []tribune.Change{putB(ban2), putB(ban)},
 			wantBans: []tribune.Ban{ban, ban2}},
-		{name: "DeleteBan", changes: []tribune.Change{putB(ban), putB(ban2), delB(tribune.Ban{Channel: "chan", Login: "troll"})},
+		{name: "DeleteBan", changes: []tribune.Change{putB(ban), putB(ban2), delB(tribune.Ban{Channel: "chan", Source: tribune.SourceTwitch, Login: "troll"})},
 			wantBans: []tribune.Ban{ban2}},
 		{name: "PutLog", changes: []tribune.Change{putL(full), putL(undo), putL(hide)},
 			want: tribune.SessionState{Log: []tribune.LogEntry{full, undo, hide}}},
@@ -187,7 +187,7 @@ func TestApplyTimeZones(t *testing.T) {
 	q := question(sess.ID, 1, "zone")
 	q.Created = time.Date(2026, 11, 23, 23, 30, 0, 1, paris) // another day in UTC
 	local := time.Now()                                      // with a monotonic reading
-	MustApply(t, db, putQ(q), putV(tribune.Vote{SessionID: sess.ID, QuestionID: 1, VoterID: "v", Created: local}))
+	MustApply(t, db, putQ(q), putV(tribune.Vote{SessionID: sess.ID, QuestionID: 1, Source: tribune.SourceTwitch, VoterID: "v", Created: local}))
 	st := MustLoad(t, db, sess.ID)
 	if got := st.Questions[0].Created; got != q.Created.UTC() {
 		t.Errorf("Created=%v, want %v", got, q.Created.UTC())
@@ -204,8 +204,8 @@ func TestApplyAtomic(t *testing.T) {
 		name string
 		bad  tribune.Change
 	}{
-		{"ReportOfMissingSession", putR(tribune.Report{SessionID: 99, QuestionID: 1, ReporterID: "r", Created: t0})},
-		{"VoteForMissingQuestion", putV(tribune.Vote{SessionID: 1, QuestionID: 42, VoterID: "v", Created: t0})},
+		{"ReportOfMissingSession", putR(tribune.Report{SessionID: 99, QuestionID: 1, Source: tribune.SourceTwitch, ReporterID: "r", Created: t0})},
+		{"VoteForMissingQuestion", putV(tribune.Vote{SessionID: 1, QuestionID: 42, Source: tribune.SourceTwitch, VoterID: "v", Created: t0})},
 		{"QuestionOfMissingSession", putQ(question(99, 1, "orphan"))},
 		{"LogOfMissingSession", putL(tribune.LogEntry{ID: 1, SessionID: 99, At: t0, Action: tribune.ActionHide})},
 		{"UnknownKind", tribune.Change{Kind: 0}},
@@ -215,13 +215,13 @@ func TestApplyAtomic(t *testing.T) {
 			db := MustOpenDB(t)
 			sess := MustOpenSession(t, db)
 			q := question(sess.ID, 1, "kept only if the batch commits")
-			ban := tribune.Ban{Channel: "chan", Login: "troll", By: "m", Created: t0}
+			ban := tribune.Ban{Channel: "chan", Source: tribune.SourceTwitch, Login: "troll", By: "m", Created: t0}
 			batch := []tribune.Change{
 				putQ(q),
-				putV(tribune.Vote{SessionID: sess.ID, QuestionID: 1, VoterID: "u1", Created: t0}),
+				putV(tribune.Vote{SessionID: sess.ID, QuestionID: 1, Source: tribune.SourceTwitch, VoterID: "u1", Created: t0}),
 				putB(ban),
 				putL(tribune.LogEntry{ID: 1, SessionID: sess.ID, At: t0, Moderator: "m", Action: tribune.ActionBan, Ban: &ban}),
-				putR(tribune.Report{SessionID: sess.ID, QuestionID: 1, ReporterID: "r1", Created: t0}),
+				putR(tribune.Report{SessionID: sess.ID, QuestionID: 1, Source: tribune.SourceTwitch, ReporterID: "r1", Created: t0}),
 				tt.bad,
 			}
 			err := db.Apply(context.Background(), batch)
@@ -366,8 +366,8 @@ func TestSettings(t *testing.T) {
 
 func TestBansPerChannel(t *testing.T) {
 	db := MustOpenDB(t)
-	a := tribune.Ban{Channel: "a", Login: "troll", By: "m", Created: t0}
-	b := tribune.Ban{Channel: "b", Login: "troll", By: "n", Created: at(time.Second)}
+	a := tribune.Ban{Channel: "a", Source: tribune.SourceTwitch, Login: "troll", By: "m", Created: t0}
+	b := tribune.Ban{Channel: "b", Source: tribune.SourceTwitch, Login: "troll", By: "n", Created: at(time.Second)}
 	MustApply(t, db, putB(a), putB(b))
 	for _, tt := range []struct {
 		channel string
@@ -401,7 +401,7 @@ func TestConcurrentUse(t *testing.T) {
 				id := w*batches + i + 1
 				q := question(sess.ID, id, "q")
 				// A question and its vote in one batch: readers must see both or neither.
-				if err := db.Apply(ctx, []tribune.Change{putQ(q), putV(tribune.Vote{SessionID: sess.ID, QuestionID: id, VoterID: "v", Created: t0})}); err != nil {
+				if err := db.Apply(ctx, []tribune.Change{putQ(q), putV(tribune.Vote{SessionID: sess.ID, QuestionID: id, Source: tribune.SourceTwitch, VoterID: "v", Created: t0})}); err != nil {
 					errs <- err
 				}
 			}
@@ -469,7 +469,7 @@ func TestLoadSessionConnections(t *testing.T) {
 			var changes []tribune.Change
 			for id := 1; id <= n; id++ {
 				q := question(sess.ID, id, fmt.Sprintf("question %d", id))
-				changes = append(changes, putQ(q), putV(tribune.Vote{SessionID: sess.ID, QuestionID: id, VoterID: q.AuthorID, Created: q.Created}))
+				changes = append(changes, putQ(q), putV(tribune.Vote{SessionID: sess.ID, QuestionID: id, Source: tribune.SourceTwitch, VoterID: q.AuthorID, Created: q.Created}))
 			}
 			if err := db.Apply(ctx, changes); err != nil {
 				t.Fatalf("Apply: %v", err)

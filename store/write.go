@@ -29,25 +29,30 @@ const (
 // a change written twice leaves the same row, so that replaying a batch can
 // never fail it.
 var stmtSQL = [numStmts]string{
+	// The message id is written once, when the question is created: the
+	// Service does not keep it, and a later put of the question leaves it.
 	stmtPutQuestion: `INSERT INTO questions
-	(session_id, id, text, author, login, user_id, source, created, status, votes, reports, merged_into)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	(session_id, id, text, author, login, user_id, source, created, status, votes, reports, merged_into,
+	 channel, label, flags, aired, message_id)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (session_id, id) DO UPDATE SET
 	text = excluded.text, author = excluded.author, login = excluded.login,
 	user_id = excluded.user_id, source = excluded.source, created = excluded.created,
 	status = excluded.status, votes = excluded.votes, reports = excluded.reports,
-	merged_into = excluded.merged_into`,
-	stmtPutVote: `INSERT INTO votes (session_id, question_id, voter_id, via, created)
-	VALUES (?, ?, ?, ?, ?)
-	ON CONFLICT (session_id, question_id, voter_id) DO UPDATE SET
+	merged_into = excluded.merged_into, channel = excluded.channel, label = excluded.label,
+	flags = excluded.flags, aired = excluded.aired,
+	message_id = coalesce(message_id, excluded.message_id)`,
+	stmtPutVote: `INSERT INTO votes (session_id, question_id, source, voter_id, via, created)
+	VALUES (?, ?, ?, ?, ?, ?)
+	ON CONFLICT (session_id, question_id, source, voter_id) DO UPDATE SET
 	via = excluded.via, created = excluded.created`,
-	stmtDeleteVote: `DELETE FROM votes WHERE session_id = ? AND question_id = ? AND voter_id = ?`,
-	stmtPutReport: `INSERT INTO reports (session_id, question_id, reporter_id, created)
-	VALUES (?, ?, ?, ?)
-	ON CONFLICT (session_id, question_id, reporter_id) DO UPDATE SET created = excluded.created`,
-	stmtPutBan: `INSERT INTO bans (channel, login, "by", created) VALUES (?, ?, ?, ?)
-	ON CONFLICT (channel, login) DO UPDATE SET "by" = excluded."by", created = excluded.created`,
-	stmtDeleteBan: `DELETE FROM bans WHERE channel = ? AND login = ?`,
+	stmtDeleteVote: `DELETE FROM votes WHERE session_id = ? AND question_id = ? AND source = ? AND voter_id = ?`,
+	stmtPutReport: `INSERT INTO reports (session_id, question_id, source, reporter_id, created)
+	VALUES (?, ?, ?, ?, ?)
+	ON CONFLICT (session_id, question_id, source, reporter_id) DO UPDATE SET created = excluded.created`,
+	stmtPutBan: `INSERT INTO bans (channel, source, user_id, login, "by", created) VALUES (?, ?, ?, ?, ?, ?)
+	ON CONFLICT (channel, source, user_id, login) DO UPDATE SET "by" = excluded."by", created = excluded.created`,
+	stmtDeleteBan: `DELETE FROM bans WHERE channel = ? AND source = ? AND user_id = ? AND login = ?`,
 	stmtPutLog: `INSERT INTO modlog (session_id, id, at, moderator, action, question_id, data)
 	VALUES (?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (session_id, id) DO UPDATE SET
@@ -187,22 +192,23 @@ func (a *applier) apply(c tribune.Change) error {
 	case tribune.PutQuestion:
 		q := &c.Question
 		return a.exec(stmtPutQuestion, q.SessionID, q.ID, q.Text, q.Author, q.AuthorLogin, q.AuthorID,
-			q.Source, formatTime(q.Created), string(q.Status), q.Votes, q.Reports, nullInt(q.MergedInto))
+			q.Source, formatTime(q.Created), string(q.Status), q.Votes, q.Reports, nullInt(q.MergedInto),
+			q.Channel, q.Label, questionFlags(q), nullTime(q.Aired), nullString(q.MessageID))
 	case tribune.PutVote:
 		v := &c.Vote
-		return a.exec(stmtPutVote, v.SessionID, v.QuestionID, v.VoterID, nullInt(v.Via), formatTime(v.Created))
+		return a.exec(stmtPutVote, v.SessionID, v.QuestionID, v.Source, v.VoterID, nullInt(v.Via), formatTime(v.Created))
 	case tribune.DeleteVote:
 		v := &c.Vote
-		return a.exec(stmtDeleteVote, v.SessionID, v.QuestionID, v.VoterID)
+		return a.exec(stmtDeleteVote, v.SessionID, v.QuestionID, v.Source, v.VoterID)
 	case tribune.PutReport:
 		r := &c.Report
-		return a.exec(stmtPutReport, r.SessionID, r.QuestionID, r.ReporterID, formatTime(r.Created))
+		return a.exec(stmtPutReport, r.SessionID, r.QuestionID, r.Source, r.ReporterID, formatTime(r.Created))
 	case tribune.PutBan:
 		b := &c.Ban
-		return a.exec(stmtPutBan, b.Channel, b.Login, b.By, formatTime(b.Created))
+		return a.exec(stmtPutBan, b.Channel, b.Source, b.UserID, b.Login, b.By, formatTime(b.Created))
 	case tribune.DeleteBan:
 		b := &c.Ban
-		return a.exec(stmtDeleteBan, b.Channel, b.Login)
+		return a.exec(stmtDeleteBan, b.Channel, b.Source, b.UserID, b.Login)
 	case tribune.PutLog:
 		e := &c.Log
 		data, err := encodeLogData(*e)

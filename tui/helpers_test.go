@@ -14,6 +14,7 @@ import (
 
 	"github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/internal/fakeclock"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/store"
 	"github.com/tribune-live/tribune/tui"
 )
@@ -94,7 +95,7 @@ func (f *fixture) get(tb testing.TB, id int) tribune.Question {
 // stored returns question id as the store has it on disk.
 func (f *fixture) stored(tb testing.TB, id int) tribune.Question {
 	tb.Helper()
-	st, err := f.db.LoadSession(context.Background(), f.svc.Session().ID)
+	st, err := f.db.LoadSession(context.Background(), tribunetest.Session(tb, f.svc).ID)
 	if err != nil {
 		tb.Fatalf("load session: %v", err)
 	}
@@ -138,7 +139,7 @@ func (f *fixture) seed(tb testing.TB) {
 // and waits until it shows the questions.
 func (f *fixture) start(tb testing.TB, w, h int, opts ...tui.Option) *teatest.TestModel {
 	tb.Helper()
-	return f.startWith(tb, tribune.Console{S: f.svc}, w, h, opts...)
+	return f.startWith(tb, f.svc, w, h, opts...)
 }
 
 // startWith is start with another form of Moderation.
@@ -152,7 +153,7 @@ func (f *fixture) startWith(tb testing.TB, mod tribune.Moderation, w, h int, opt
 	m := tui.New(mod, append(base, opts...)...)
 	tm := teatest.NewTestModel(tb, m, teatest.WithInitialTermSize(w, h))
 	tb.Cleanup(func() { tm.Quit() })
-	if len(f.svc.Questions("")) > 0 {
+	if len(tribunetest.Questions(tb, f.svc, "")) > 0 {
 		waitOutput(tb, tm, "#1 ")
 	} else {
 		waitOutput(tb, tm, "no questions")

@@ -84,10 +84,10 @@ func TestTwoConsoles(t *testing.T) {
 	teatest.RequireEqualOutput(t, []byte(mb.View()))
 }
 
-// isolated is a Console whose events come from a hub of the test's own, so
+// isolated is a Moderation whose events come from a hub of the test's own, so
 // that the test decides what the console hears.
 type isolated struct {
-	tribune.Console
+	tribune.Moderation
 	hub *tribune.Hub
 }
 
@@ -101,7 +101,7 @@ func TestResync(t *testing.T) {
 	f := MustOpenService(t)
 	f.seed(t)
 	hub := tribune.NewHub()
-	tm := f.startWith(t, isolated{Console: tribune.Console{S: f.svc}, hub: hub}, 80, 24)
+	tm := f.startWith(t, isolated{Moderation: f.svc, hub: hub}, 80, 24)
 
 	// Changes the console does not hear about…
 	ctx := context.Background()
@@ -206,7 +206,7 @@ func TestStyles(t *testing.T) {
 func TestHostileText(t *testing.T) {
 	f := MustOpenService(t)
 	f.seed(t)
-	mod := hostile{Console: tribune.Console{S: f.svc}}
+	mod := hostile{Moderation: f.svc}
 	tm := f.startWith(t, mod, 80, 24)
 	m := quit(t, tm)
 	view := m.View()
@@ -227,7 +227,7 @@ func TestHostileText(t *testing.T) {
 func TestHostileTextInPrompt(t *testing.T) {
 	f := MustOpenService(t)
 	f.seed(t)
-	mod := hostile{Console: tribune.Console{S: f.svc}}
+	mod := hostile{Moderation: f.svc}
 	tm := f.startWith(t, mod, 80, 24)
 	press(tm, "e")
 	waitOutput(t, tm, "edit #1: ")
@@ -261,10 +261,10 @@ func TestHostileTextInPrompt(t *testing.T) {
 
 // hostile returns questions whose text carries terminal escapes, as a
 // broken or malicious server could.
-type hostile struct{ tribune.Console }
+type hostile struct{ tribune.Moderation }
 
 func (h hostile) Questions(ctx context.Context, st tribune.Status) ([]tribune.Question, error) {
-	qs, err := h.Console.Questions(ctx, st)
+	qs, err := h.Moderation.Questions(ctx, st)
 	for i := range qs {
 		if qs[i].ID == 1 {
 			qs[i].Text = "\x1b]0;title\x07\x1b[2Jpwned \u202eevil"
@@ -279,7 +279,7 @@ func (h hostile) Questions(ctx context.Context, st tribune.Status) ([]tribune.Qu
 func TestQuitWhileCommandRuns(t *testing.T) {
 	f := MustOpenService(t)
 	f.seed(t)
-	slow := &blocking{Console: tribune.Console{S: f.svc}, release: make(chan struct{})}
+	slow := &blocking{Moderation: f.svc, release: make(chan struct{})}
 	t.Cleanup(func() { close(slow.release) })
 	tm := f.startWith(t, slow, 80, 24)
 	press(tm, "a")
@@ -291,9 +291,9 @@ func TestQuitWhileCommandRuns(t *testing.T) {
 	wantSelected(3)(t, f, m)
 }
 
-// blocking is a Console whose Approve hangs until released.
+// blocking is a Moderation whose Approve hangs until released.
 type blocking struct {
-	tribune.Console
+	tribune.Moderation
 	release chan struct{}
 }
 
@@ -349,10 +349,10 @@ func TestPaging(t *testing.T) {
 	}
 }
 
-// flaky is a Console whose first Subscribe fails, and whose subscriptions
+// flaky is a Moderation whose first Subscribe fails, and whose subscriptions
 // the test can end, as a server that goes away would.
 type flaky struct {
-	tribune.Console
+	tribune.Moderation
 	hub   *tribune.Hub
 	calls chan *tribune.Subscription
 	tries int
@@ -376,7 +376,7 @@ func TestReconnect(t *testing.T) {
 	}
 	f := MustOpenService(t)
 	f.seed(t)
-	mod := &flaky{Console: tribune.Console{S: f.svc}, hub: tribune.NewHub(), calls: make(chan *tribune.Subscription, 2)}
+	mod := &flaky{Moderation: f.svc, hub: tribune.NewHub(), calls: make(chan *tribune.Subscription, 2)}
 	m := tui.New(mod, tui.WithStyles(tui.PlainStyles()), tui.WithClock(f.clock.Now))
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
 	waitOutput(t, tm, "console offline", "cannot reach Tribune: server is starting; retrying")

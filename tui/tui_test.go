@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/tui"
 )
 
@@ -259,7 +260,7 @@ func TestKeys(t *testing.T) {
 			name:  "ban_b_confirmed",
 			steps: []step{{keys: keys("j", "j", "j", "j", "b", "y"), wait: keys("banned @eve_troll", "rej 1 ")}},
 			check: func(t *testing.T, f *fixture, m tui.Model) {
-				if !f.svc.Banned("eve_troll") {
+				if !f.svc.Banned(tribunetest.TwitchViewer("eve_troll")) {
 					t.Error("eve_troll is not banned")
 				}
 				wantStatus(t, f, 5, tribune.StatusRejected)
@@ -272,7 +273,7 @@ func TestKeys(t *testing.T) {
 			name:  "ban_b_cancelled",
 			steps: []step{{keys: keys("j", "j", "j", "j", "b", "n")}},
 			check: func(t *testing.T, f *fixture, m tui.Model) {
-				if f.svc.Banned("eve_troll") {
+				if f.svc.Banned(tribunetest.TwitchViewer("eve_troll")) {
 					t.Error("eve_troll is banned after n")
 				}
 				wantStatus(t, f, 5, tribune.StatusPending)
@@ -293,7 +294,7 @@ func TestKeys(t *testing.T) {
 				{keys: keys("u"), wait: keys("undid ban of @eve_troll", "rej 0 ")},
 			},
 			check: func(t *testing.T, f *fixture, m tui.Model) {
-				if f.svc.Banned("eve_troll") {
+				if f.svc.Banned(tribunetest.TwitchViewer("eve_troll")) {
 					t.Error("eve_troll is still banned")
 				}
 				wantStatus(t, f, 5, tribune.StatusPending)

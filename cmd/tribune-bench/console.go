@@ -12,7 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/tribune-live/tribune"
-	"github.com/tribune-live/tribune/bot"
+	"github.com/tribune-live/tribune/match"
 	"github.com/tribune-live/tribune/store"
 	"github.com/tribune-live/tribune/tui"
 )
@@ -50,15 +50,19 @@ func measureConsole(ctx context.Context, dbPath string, logger *slog.Logger) (*C
 	defer db.Close()
 	svc := tribune.NewService(db, benchChannel)
 	svc.Logger = logger
-	svc.Matcher = bot.NewMatcher()
+	svc.Matcher = match.NewMatcher()
 	if err := svc.Open(ctx); err != nil {
 		return nil, err
 	}
 	defer svc.Close()
-	res := &ConsoleResult{Questions: len(svc.Questions(""))}
+	all, err := svc.Questions(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	res := &ConsoleResult{Questions: len(all)}
 
 	rt := &miniTea{msgs: make(chan tea.Msg, 4096)}
-	var m tea.Model = tui.New(tribune.Console{S: svc}, tui.WithStyles(tui.PlainStyles()))
+	var m tea.Model = tui.New(svc, tui.WithStyles(tui.PlainStyles()))
 	start := time.Now()
 	rt.run(m.Init())
 	m, _ = rt.step(m, tea.WindowSizeMsg{Width: 160, Height: 50})

@@ -186,7 +186,11 @@ func (b *bench) soak(ctx context.Context, d time.Duration, progress func(string,
 		res.Errors = append(res.Errors, fmt.Sprintf("bot saw %d lines, applied %d commands; sent %d lines, %d commands", st.Lines, st.Applied, res.Lines, res.Commands))
 	}
 	wrong := 0
-	for _, q := range t.svc.Questions(tribune.StatusApproved) {
+	approved, err := t.svc.Questions(context.Background(), tribune.StatusApproved)
+	if err != nil {
+		res.Errors = append(res.Errors, err.Error())
+	}
+	for _, q := range approved {
 		if q.Votes != 1 {
 			wrong++
 		}

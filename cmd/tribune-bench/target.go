@@ -22,6 +22,7 @@ import (
 	"github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/bot"
 	"github.com/tribune-live/tribune/internal/twitchfake"
+	"github.com/tribune-live/tribune/match"
 	"github.com/tribune-live/tribune/overlay"
 	"github.com/tribune-live/tribune/store"
 )
@@ -240,7 +241,7 @@ func startInproc(o targetOpts, logger *slog.Logger) (*inprocTarget, error) {
 	t.counts = &countingStore{Store: t.db}
 	t.svc = tribune.NewService(t.counts, benchChannel)
 	t.svc.Logger = logger
-	t.svc.Matcher = bot.NewMatcher()
+	t.svc.Matcher = match.NewMatcher()
 	if err := t.svc.Open(context.Background()); err != nil {
 		t.db.Close()
 		return nil, err

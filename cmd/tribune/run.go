@@ -16,6 +16,7 @@ import (
 
 	"github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/bot"
+	"github.com/tribune-live/tribune/match"
 	"github.com/tribune-live/tribune/overlay"
 	"github.com/tribune-live/tribune/store"
 	"github.com/tribune-live/tribune/tui"
@@ -53,10 +54,10 @@ func (m *Main) startApp(ctx context.Context, c config, logger *slog.Logger) (_ *
 	a.svc.ReportThreshold = c.reportThreshold
 	a.svc.SessionTitle = c.session
 	a.svc.Logger = logger
-	a.svc.Matcher = bot.NewMatcher()
-	words := bot.NewWords(c.extraBannedWords...)
+	a.svc.Matcher = match.NewMatcher()
+	words := match.NewWords(c.extraBannedWords...)
 	if c.bannedWords != "" {
-		if words, err = bot.LoadWords(c.bannedWords); err != nil {
+		if words, err = match.LoadWords(c.bannedWords); err != nil {
 			return nil, err
 		}
 	}
@@ -102,7 +103,7 @@ func (m *Main) startApp(ctx context.Context, c config, logger *slog.Logger) (_ *
 			logger.Error("chat bot stopped", "err", err)
 		}
 	}()
-	sess := a.svc.Session()
+	sess, _ := a.svc.Session(ctx)
 	logger.Info("tribune is running", "channel", c.channel, "session", sess.ID, "title", sess.Title,
 		"overlay", a.srv.URL()+"/overlay", "chat", c.irc, "anonymous", b.User == "")
 	return a, nil
@@ -248,5 +249,5 @@ func (m *Main) runWithConsole(ctx context.Context, c config, before func(context
 		host.Login, host.DisplayName = u, u
 	}
 	fmt.Fprintf(m.Stderr, "overlay: %s/overlay   log: %s\n", a.srv.URL(), c.logFile)
-	return tui.Run(tribune.NewContext(ctx, host), tribune.Console{S: a.svc})
+	return tui.Run(tribune.NewContext(ctx, host), a.svc)
 }

@@ -1,11 +1,11 @@
-package bot_test
+package match_test
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/tribune-live/tribune/bot"
+	"github.com/tribune-live/tribune/match"
 )
 
 func TestWords(t *testing.T) {
@@ -14,7 +14,7 @@ func TestWords(t *testing.T) {
 	if err := os.WriteFile(path, []byte(list), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w, err := bot.LoadWords(path)
+	w, err := match.LoadWords(path)
 	if err != nil {
 		t.Fatalf("LoadWords: %v", err)
 	}
@@ -58,17 +58,17 @@ func TestWords(t *testing.T) {
 }
 
 func TestLoadWordsMissing(t *testing.T) {
-	if _, err := bot.LoadWords(filepath.Join(t.TempDir(), "none.txt")); err == nil {
+	if _, err := match.LoadWords(filepath.Join(t.TempDir(), "none.txt")); err == nil {
 		t.Error("LoadWords of a missing file: no error")
 	}
 }
 
 func TestWordsEmpty(t *testing.T) {
-	var w *bot.Words
+	var w *match.Words
 	if _, found := w.Find("anything"); found {
 		t.Error("nil Words found a word")
 	}
-	if _, found := bot.NewWords("", "  ", "!!").Find("!! anything"); found {
+	if _, found := match.NewWords("", "  ", "!!").Find("!! anything"); found {
 		t.Error("Words without letters found a word")
 	}
 }

@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"fmt"
@@ -186,20 +186,20 @@ func intArg(err error, name string, def int) int {
 }
 
 // topMessage formats the !top reply: the questions' numbers, votes and
-// texts, each text shortened so that the whole fits in one chat message.
-func topMessage(c map[string]string, top []tribune.Question) string {
+// texts, each text shortened so that the whole fits in max runes.
+func topMessage(c map[string]string, top []tribune.Question, max int) string {
 	if len(top) == 0 {
 		return text(c, msgTopEmpty)
 	}
 	head := text(c, msgTopHeader)
 	items := make([]string, len(top))
-	room := MaxMessageRunes - utf8.RuneCountInString(head) - 8*len(top)
+	room := max - utf8.RuneCountInString(head) - 8*len(top)
 	per := room / len(top)
 	for i, q := range top {
 		prefix := "#" + strconv.Itoa(q.ID) + " (" + strconv.Itoa(q.Votes) + ") "
 		items[i] = prefix + shorten(q.Text, per-utf8.RuneCountInString(prefix))
 	}
-	return clip(head+" "+strings.Join(items, " | "), MaxMessageRunes)
+	return Clip(head+" "+strings.Join(items, " | "), max)
 }
 
 // shorten cuts s to at most n runes, marking the cut with "…". Replies
@@ -220,8 +220,8 @@ func shorten(s string, n int) string {
 	return strings.TrimSpace(s[:i]) + "…"
 }
 
-// clip cuts s to at most n runes.
-func clip(s string, n int) string {
+// Clip cuts s to at most n runes, marking a cut with "…".
+func Clip(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}

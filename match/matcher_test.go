@@ -1,4 +1,4 @@
-package bot_test
+package match_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tribune-live/tribune/bot"
+	"github.com/tribune-live/tribune/match"
 )
 
 // Paraphrases a viewer would call "the same question".
@@ -73,7 +73,7 @@ var differentQuestions = [][2]string{
 func TestMatcherSame(t *testing.T) {
 	for _, p := range sameQuestions {
 		t.Run(p[1], func(t *testing.T) {
-			m := bot.NewMatcher()
+			m := match.NewMatcher()
 			m.Add(1, "Something else entirely about the harbour")
 			m.Add(7, p[0])
 			if id, ok := m.Match(p[1]); !ok || id != 7 {
@@ -87,7 +87,7 @@ func TestMatcherDifferent(t *testing.T) {
 	for _, p := range differentQuestions {
 		t.Run(p[1], func(t *testing.T) {
 			for _, order := range [][2]string{p, {p[1], p[0]}} {
-				m := bot.NewMatcher()
+				m := match.NewMatcher()
 				m.Add(1, order[0])
 				if id, ok := m.Match(order[1]); ok {
 					t.Errorf("Match(%q)=%d, want no match with %q", order[1], id, order[0])
@@ -98,7 +98,7 @@ func TestMatcherDifferent(t *testing.T) {
 }
 
 func TestMatcherIndex(t *testing.T) {
-	m := bot.NewMatcher()
+	m := match.NewMatcher()
 	m.Add(1, "When will the new tram line be finished?")
 	m.Add(2, "Will the library open on Sundays?")
 	m.Add(3, "When is the new tram line going to be finished?")
@@ -140,7 +140,7 @@ func TestMatcherIndex(t *testing.T) {
 
 // BenchmarkMatcher measures Match with 100 000 open questions.
 func BenchmarkMatcher(b *testing.B) {
-	m := bot.NewMatcher()
+	m := match.NewMatcher()
 	rng := rand.New(rand.NewPCG(1, 2))
 	topics := []string{"rent", "tram", "taxes", "pool", "library", "school", "park", "bridge", "police", "budget", "housing", "trees"}
 	for i := 1; i <= 100_000; i++ {
@@ -169,7 +169,7 @@ func BenchmarkMatcherBuild(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		m := bot.NewMatcher()
+		m := match.NewMatcher()
 		for i, text := range texts {
 			m.Add(i+1, text)
 		}
@@ -189,8 +189,8 @@ func BenchmarkMatcherBuild(b *testing.B) {
 // missed by it, and Removes and replacements apply in the order they came.
 func TestMatcherWhileBuilding(t *testing.T) {
 	const n = 20_000
-	load := func() *bot.Matcher {
-		m := bot.NewMatcher()
+	load := func() *match.Matcher {
+		m := match.NewMatcher()
 		for i := 1; i <= n; i++ {
 			m.Add(i, fmt.Sprintf("What about the street number %d and its trees?", i))
 		}
@@ -252,7 +252,7 @@ func TestMatcherWhileBuilding(t *testing.T) {
 // TestMatcherLargeIDs indexes ids far apart, which are not kept in the
 // table indexed by id.
 func TestMatcherLargeIDs(t *testing.T) {
-	m := bot.NewMatcher()
+	m := match.NewMatcher()
 	ids := []int{-5, 0, 1, 1 << 30, 1 << 40}
 	for i, id := range ids {
 		m.Add(id, fmt.Sprintf("When will bridge number %d reopen?", i))
@@ -273,7 +273,7 @@ func TestMatcherLargeIDs(t *testing.T) {
 }
 
 func TestMatcherWaitForBackgroundIndex(t *testing.T) {
-	m := bot.NewMatcher()
+	m := match.NewMatcher()
 	if err := m.Wait(context.Background()); err != nil {
 		t.Fatalf("Wait on an idle matcher: %v", err)
 	}
@@ -305,7 +305,7 @@ func TestMatcherWaitForBackgroundIndex(t *testing.T) {
 // question wait for the ones asked just before it, 100-300 ms at the start
 // of a busy meeting.
 func TestMatcherWaitSkipsSmallBacklog(t *testing.T) {
-	m := bot.NewMatcher()
+	m := match.NewMatcher()
 	for i := 1; i <= 5000; i++ {
 		m.Add(i, fmt.Sprintf("question %d about the harbour budget line %d", i, i*7))
 	}
@@ -342,7 +342,7 @@ func BenchmarkMatcherManyWords(b *testing.B) {
 		}
 		return "What will you do about " + strings.Join(w, " ")
 	}
-	m := bot.NewMatcher()
+	m := match.NewMatcher()
 	for i := 1; i <= 100_000; i++ {
 		m.Add(i, question())
 	}
