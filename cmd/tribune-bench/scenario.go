@@ -158,7 +158,7 @@ func (b *bench) runFull(ctx context.Context, s *script, db string, o fullOpts) R
 
 	var before bot.Stats
 	if it, ok := t.(*inprocTarget); ok {
-		before = it.bot.Stats() // the setup's commands are not the run's
+		before = it.Bot.Stats() // the setup's commands are not the run's
 	}
 	r := newRun(s, topN)
 	api.run.Store(r)
@@ -210,7 +210,7 @@ func (b *bench) runFull(ctx context.Context, s *script, db string, o fullOpts) R
 		if err != nil {
 			res.fail("%v", err)
 		}
-		st := it.bot.Stats()
+		st := it.Bot.Stats()
 		res.Received = int(st.Lines - before.Lines)
 		res.ReceivedCommands = int(st.Commands - before.Commands)
 		apiEnd, feedEnd = end, end
@@ -346,7 +346,7 @@ func waitQuiet(t *inprocTarget, r *run, limit time.Duration) (int64, error) {
 	var last bot.Stats
 	quietSince := time.Now()
 	for time.Now().Before(deadline) {
-		st := t.bot.Stats()
+		st := t.Bot.Stats()
 		if st != last {
 			last, quietSince = st, time.Now()
 		}

@@ -179,14 +179,14 @@ func (b *bench) soak(ctx context.Context, d time.Duration, progress func(string,
 
 	// Wait until the bot has applied every command, then check.
 	deadline := time.Now().Add(60 * time.Second)
-	for t.bot.Stats().Applied < uint64(res.Commands) && time.Now().Before(deadline) {
+	for t.Bot.Stats().Applied < uint64(res.Commands) && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if st := t.bot.Stats(); st.Lines != uint64(res.Lines) || st.Applied != uint64(res.Commands) {
+	if st := t.Bot.Stats(); st.Lines != uint64(res.Lines) || st.Applied != uint64(res.Commands) {
 		res.Errors = append(res.Errors, fmt.Sprintf("bot saw %d lines, applied %d commands; sent %d lines, %d commands", st.Lines, st.Applied, res.Lines, res.Commands))
 	}
 	wrong := 0
-	approved, err := t.svc.Questions(context.Background(), tribune.StatusApproved)
+	approved, err := t.Service.Questions(context.Background(), tribune.StatusApproved)
 	if err != nil {
 		res.Errors = append(res.Errors, err.Error())
 	}

@@ -20,9 +20,8 @@ import (
 	"time"
 
 	"github.com/tribune-live/tribune"
-	"github.com/tribune-live/tribune/bot"
 	"github.com/tribune-live/tribune/internal/twitchfake"
-	"github.com/tribune-live/tribune/match"
+	"github.com/tribune-live/tribune/internal/meeting"
 	"github.com/tribune-live/tribune/overlay"
 	"github.com/tribune-live/tribune/store"
 )
@@ -218,73 +217,38 @@ func (c *childTarget) Stop() error {
 	}
 }
 
-// inprocTarget runs the same parts as `tribune serve`, wired the same way,
-// in the bench's own process: for CPU profiles and for the soak, which
-// counts goroutines.
+// inprocTarget runs the meeting `tribune serve` runs, started through the
+// same wiring (internal/meeting), in the bench's own process: for CPU
+// profiles and for the soak, which counts goroutines.
 type inprocTarget struct {
-	db     *store.DB
-	svc    *tribune.Service
-	srv    *overlay.Server
-	bot    *bot.Client
+	*meeting.Meeting
 	counts *countingStore
-	token  string
-	cancel context.CancelFunc
-	done   chan struct{}
 }
 
 func startInproc(o targetOpts, logger *slog.Logger) (*inprocTarget, error) {
-	t := &inprocTarget{token: o.token, done: make(chan struct{})}
-	t.db = store.NewDB(o.db)
-	if err := t.db.Open(); err != nil {
+	t := &inprocTarget{}
+	m, err := meeting.Start(context.Background(), meeting.Config{
+		DB: o.db, Channels: []string{benchChannel}, Listen: "127.0.0.1:0",
+		IRC: o.irc, TwitchUser: benchBotUser, TwitchToken: benchBotToken,
+		ReportThreshold: tribune.DefaultReportThreshold, ShowAuthors: true, Lang: "en",
+		APIToken: o.token, Logger: logger,
+		WrapStore: func(st tribune.Store) tribune.Store {
+			t.counts = &countingStore{Store: st}
+			return t.counts
+		},
+	})
+	if err != nil {
 		return nil, err
 	}
-	t.counts = &countingStore{Store: t.db}
-	t.svc = tribune.NewService(t.counts, benchChannel)
-	t.svc.Logger = logger
-	t.svc.Matcher = match.NewMatcher()
-	if err := t.svc.Open(context.Background()); err != nil {
-		t.db.Close()
-		return nil, err
-	}
-	t.srv = overlay.NewServer(t.svc)
-	t.srv.Addr = "127.0.0.1:0"
-	t.srv.Token = o.token
-	t.srv.Logger = logger
-	if err := t.srv.Open(); err != nil {
-		t.svc.Close()
-		t.db.Close()
-		return nil, err
-	}
-	t.bot = bot.NewClient(t.svc, benchChannel)
-	t.bot.IrcAddress, t.bot.TLS = o.irc, false
-	t.bot.User, t.bot.Token = benchBotUser, benchBotToken
-	t.bot.Logger = logger
-	ctx, cancel := context.WithCancel(context.Background())
-	t.cancel = cancel
-	go func() {
-		defer close(t.done)
-		if err := t.bot.Run(ctx); err != nil {
-			logger.Error("bot stopped", "err", err)
-		}
-	}()
+	t.Meeting = m
 	return t, nil
 }
 
-func (t *inprocTarget) URL() string           { return t.srv.URL() }
-func (t *inprocTarget) Token() string         { return t.token }
+func (t *inprocTarget) Token() string         { return t.Meeting.Token }
 func (t *inprocTarget) Mem() (procMem, error) { return readProcMem("self") }
 
-// Stop closes in the order cmd/tribune does: bot, overlay, Service, store.
-func (t *inprocTarget) Stop() error {
-	t.cancel()
-	<-t.done
-	err := t.srv.Close()
-	t.svc.Close()
-	if cerr := t.db.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+// Stop closes the meeting as cmd/tribune does.
+func (t *inprocTarget) Stop() error { return t.Close() }
 
 // countingStore counts the Service's transactions and changes: the size of
 // its group commits, which the child process cannot tell.

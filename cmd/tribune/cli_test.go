@@ -75,7 +75,7 @@ func TestEnvironmentSetsFlags(t *testing.T) {
 	if err := c.validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.channel != "townhall" || c.ircTLS || c.reportThreshold != 5 {
+	if ch := c.channelList(); len(ch) != 1 || ch[0] != "townhall" || c.ircTLS || c.reportThreshold != 5 {
 		t.Errorf("config = %+v, want the environment's channel, TLS off and threshold 5", c)
 	}
 	if c.lang != "en" {

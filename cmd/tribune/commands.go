@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/meeting"
 	"github.com/tribune-live/tribune/overlay"
 	"github.com/tribune-live/tribune/store"
 	"github.com/tribune-live/tribune/tui"
@@ -57,7 +58,7 @@ func (m *Main) runToken(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	tok, err := apiToken(ctx, db, "")
+	tok, err := meeting.APIToken(ctx, db, "")
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	c.twitchUser, c.twitchToken = "tribune_bot", "oauth:demo"
 	c.extraBannedWords = twitchfake.DemoBannedWords
 	startCrowd := func(ctx context.Context) {
-		go twitchfake.NewCrowd(chat, c.channel, *seed).Run(ctx)
+		go twitchfake.NewCrowd(chat, c.channelList()[0], *seed).Run(ctx)
 	}
 	if *console && isTerminal(m.Stdout) {
 		return m.runWithConsole(ctx, c, startCrowd)
@@ -57,7 +57,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	defer stop()
 	startCrowd(ctx)
 	fmt.Fprintf(m.Stderr, "demo: simulated chat in #%s\n  overlay:     %s/overlay\n  leaderboard: %s/overlay/top\n  questions:   curl -H 'Authorization: Bearer %s' %s/api/questions\n  console:     TRIBUNE_API_TOKEN=%s tribune tui --connect %s\n",
-		c.channel, a.srv.URL(), a.srv.URL(), a.token, a.srv.URL(), a.token, a.srv.URL())
+		c.channels, a.URL(), a.URL(), a.Token, a.URL(), a.Token, a.URL())
 	<-ctx.Done()
 	return nil
 }

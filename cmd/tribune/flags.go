@@ -7,12 +7,13 @@ import (
 	"strings"
 
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/meeting"
 )
 
 // config holds the flags shared by the commands that run a meeting
 // (default, serve, demo).
 type config struct {
-	channel         string
+	channels        string
 	db              string
 	listen          string
 	irc             string
@@ -23,31 +24,90 @@ type config struct {
 	reportThreshold int
 	bannedWords     string
 	logFile         string
+	showAuthors     bool
 
-	// Not flags: the demo sets these; otherwise they come from
-	// TRIBUNE_TWITCH_USER, TRIBUNE_TWITCH_TOKEN and --banned-words.
+	youtube      string
+	youtubeAPI   string
+	youtubeOAuth string
+	youtubeQuota int
+
+	askListen   string
+	askURL      string
+	askCode     string
+	askIDsPerIP int
+	trustProxy  bool
+
+	obs       string
+	obsScene  string
+	obsSource string
+
+	// Not flags: the demo sets these; otherwise they come from the
+	// environment and --banned-words.
 	twitchUser, twitchToken string
 	extraBannedWords        []string
 }
 
 func (c *config) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.channel, "channel", "", "Twitch `channel` to join (required)")
+	fs.StringVar(&c.channels, "channel", "", "Twitch `channels` to join, comma-separated: one queue for a co-stream")
 	fs.StringVar(&c.db, "db", "tribune.db", "SQLite database `file`")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:7350", "`address` of the overlay server and control API")
 	fs.StringVar(&c.irc, "irc", "irc.chat.twitch.tv:6697", "Twitch IRC server `address`")
 	fs.BoolVar(&c.ircTLS, "irc-tls", true, "connect to the IRC server with TLS")
-	fs.StringVar(&c.lang, "lang", "en", "language of chat replies and the overlay: en or fr")
+	fs.StringVar(&c.lang, "lang", "en", "language of chat replies, the overlay and the report: en or fr")
 	fs.BoolVar(&c.premoderate, "premoderate", true, "hold viewers' questions until a moderator approves them")
 	fs.StringVar(&c.session, "session", "", "start a new session with this `name` (default: continue the open one)")
 	fs.IntVar(&c.reportThreshold, "report-threshold", tribune.DefaultReportThreshold, "distinct `reports` that hide a question")
 	fs.StringVar(&c.bannedWords, "banned-words", "", "`file` of banned words, one per line")
 	fs.StringVar(&c.logFile, "log", "", "write the log to this `file` (default: standard error; tribune.log when a console runs)")
+	fs.BoolVar(&c.showAuthors, "show-authors", true, "show authors' names on stream and on the ask page")
+
+	fs.StringVar(&c.youtube, "youtube", "", "YouTube live `video` (id or watch/live URL) whose chat to read")
+	fs.StringVar(&c.youtubeAPI, "youtube-api", "https://www.googleapis.com/", "YouTube Data API base `URL`")
+	fs.StringVar(&c.youtubeOAuth, "youtube-oauth", "https://oauth2.googleapis.com/token", "OAuth token `URL` for replies in YouTube chat")
+	fs.IntVar(&c.youtubeQuota, "youtube-quota", 10000, "YouTube API quota `units` per day")
+
+	fs.StringVar(&c.askListen, "ask-listen", "", "second `address` serving only the ask page, to publish behind a TLS proxy")
+	fs.StringVar(&c.askURL, "ask-url", "", "public `URL` of the ask page, shown on stream")
+	fs.StringVar(&c.askCode, "ask-code", "", "meeting `code` the ask page requires, shown on stream")
+	fs.IntVar(&c.askIDsPerIP, "ask-ids-per-ip", 30, "new ask-page browsers per client address per hour")
+	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (behind a reverse proxy)")
+
+	fs.StringVar(&c.obs, "obs", "", "obs-websocket `URL` (ws://127.0.0.1:4455) for on-air automation")
+	fs.StringVar(&c.obsScene, "obs-scene", "", "OBS `scene` to switch to while a question is on air")
+	fs.StringVar(&c.obsSource, "obs-source", "", "OBS `source` to show while a question is on air")
+}
+
+// channelList returns the Twitch channels of --channel, lower case,
+// without '#', in order and without repeats.
+func (c *config) channelList() []string {
+	var out []string
+	for _, ch := range strings.Split(c.channels, ",") {
+		ch = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(ch), "#"))
+		if ch != "" && !contains(out, ch) {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *config) validate() error {
-	c.channel = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(c.channel), "#"))
-	if c.channel == "" {
+	chans := c.channelList()
+	if len(chans) == 0 {
 		return usageError{"--channel is required"}
+	}
+	for _, ch := range chans {
+		if !validChannel(ch) {
+			return usageError{fmt.Sprintf("--channel %q: a Twitch channel is 1 to 25 letters, digits or _", ch)}
+		}
 	}
 	if c.lang != "en" && c.lang != "fr" {
 		return usageError{fmt.Sprintf("--lang %q: want en or fr", c.lang)}
@@ -55,7 +115,42 @@ func (c *config) validate() error {
 	if c.reportThreshold < 1 {
 		return usageError{fmt.Sprintf("--report-threshold %d: want 1 or more", c.reportThreshold)}
 	}
+	if c.youtubeQuota < 1 {
+		return usageError{fmt.Sprintf("--youtube-quota %d: want 1 or more units a day", c.youtubeQuota)}
+	}
+	if c.askIDsPerIP < 1 {
+		return usageError{fmt.Sprintf("--ask-ids-per-ip %d: want 1 or more", c.askIDsPerIP)}
+	}
 	return nil
+}
+
+// validChannel reports whether ch is a Twitch login.
+func validChannel(ch string) bool {
+	if len(ch) > 25 {
+		return false
+	}
+	for i := 0; i < len(ch); i++ {
+		if b := ch[i]; !('a' <= b && b <= 'z' || '0' <= b && b <= '9' || b == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// meeting returns the meeting's configuration: the flags and what the
+// environment holds.
+func (c *config) meeting(m *Main) meeting.Config {
+	mc := meeting.Config{
+		DB: c.db, Channels: c.channelList(), Listen: c.listen, IRC: c.irc, IRCTLS: c.ircTLS,
+		Lang: c.lang, Premoderate: c.premoderate, Session: c.session, ReportThreshold: c.reportThreshold,
+		BannedWords: c.bannedWords, ExtraWords: c.extraBannedWords, ShowAuthors: c.showAuthors,
+		TwitchUser: c.twitchUser, TwitchToken: c.twitchToken,
+		APIToken: m.Getenv("TRIBUNE_API_TOKEN"),
+	}
+	if mc.TwitchUser == "" {
+		mc.TwitchUser, mc.TwitchToken = m.Getenv("TRIBUNE_TWITCH_USER"), m.Getenv("TRIBUNE_TWITCH_TOKEN")
+	}
+	return mc
 }
 
 // newFlagSet returns a flag set whose usage text starts with synopsis.

@@ -209,6 +209,19 @@ func (s *serveProcess) healthy() bool {
 	return resp.StatusCode == http.StatusOK && strings.TrimSpace(string(body)) == "ok"
 }
 
+// get returns the status and body of GET path on the server.
+func (s *serveProcess) get(t testing.TB, path string) (int, string) {
+	t.Helper()
+	c := &http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(s.url + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
 // alive reports whether the process is still running.
 func (s *serveProcess) alive() bool {
 	select {

@@ -7,6 +7,7 @@
 //	tribune serve --channel NAME     bot + overlay server + control API, no console
 //	tribune tui [--connect URL]      console attached to a running serve
 //	tribune export [--session ID] --format csv|json|md
+//	tribune report [--session ID] [--format html|pdf] [--out FILE]
 //	tribune token                    print the control API token
 package main
 
@@ -58,7 +59,8 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-const usage = `Tribune: live-stream Q&A from Twitch chat, curated from a terminal, shown in OBS.
+const usage = `Tribune: live-stream Q&A from Twitch, YouTube and its own ask page, curated from a
+terminal, shown in OBS.
 
 Usage:
   tribune demo                     everything in one process, with a simulated chat of
@@ -67,6 +69,7 @@ Usage:
   tribune serve --channel NAME     bot + overlay server + control API, no console
   tribune tui [--connect URL]      console attached to a running serve
   tribune export [--session ID] --format csv|json|md [--out FILE]
+  tribune report [--session ID] [--format html|pdf] [--out FILE]
   tribune token                    print the control API token
 
 Run 'tribune COMMAND -h' for the flags of a command. Every flag can also be set

@@ -1,0 +1,247 @@
+// Package meeting wires one running meeting: the store, the Service, the
+// overlay server and every source. `tribune`, `tribune serve`, `tribune
+// demo` and cmd/tribune-bench all start a meeting through Start, so that a
+// source added here is in the product, the demo and the benchmark at once.
+//
+// Start is all or nothing: it opens the database (taking ownership of it)
+// and binds every listener before the Service opens the session, which is
+// when a meeting first changes the file (a --session NAME ends the open
+// session). A start that fails on a busy port or a bad flag therefore
+// leaves the running meeting's queue as it was.
+package meeting
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/bot"
+	"github.com/tribune-live/tribune/match"
+	"github.com/tribune-live/tribune/overlay"
+	"github.com/tribune-live/tribune/store"
+)
+
+// Config is what a meeting runs with: the command line's flags, and what
+// the environment holds (credentials are never flags).
+type Config struct {
+	DB              string   // SQLite file
+	Channels        []string // Twitch channels, lower case, without '#'
+	Listen          string   // overlay server and control API
+	IRC             string   // Twitch IRC address
+	IRCTLS          bool
+	Lang            string // en or fr
+	Premoderate     bool
+	Session         string // start a new session with this title
+	ReportThreshold int
+	BannedWords     string   // file of banned words
+	ExtraWords      []string // more banned words (the demo's trolls)
+	ShowAuthors     bool     // authors on stream
+
+	// From the environment.
+	TwitchUser, TwitchToken string
+	APIToken                string // overrides the stored control API token
+
+	Logger *slog.Logger
+	// WrapStore, when set, wraps the store the Service writes through:
+	// the benchmark counts transactions with it.
+	WrapStore func(tribune.Store) tribune.Store
+}
+
+// Meeting is a running meeting. Close stops it.
+type Meeting struct {
+	DB      *store.DB
+	Service *tribune.Service
+	Overlay *overlay.Server
+	Bot     *bot.Client
+	// Token is the control API token.
+	Token string
+
+	logger  *slog.Logger
+	cancel  context.CancelFunc
+	sources sync.WaitGroup
+}
+
+// Channel returns the name of the meeting's session: its first Twitch
+// channel.
+func (c Config) Channel() string {
+	if len(c.Channels) > 0 {
+		return c.Channels[0]
+	}
+	return ""
+}
+
+// Start opens everything of a meeting and starts its sources in the
+// background. The overlay server is up when it returns, whether or not the
+// platforms are reachable: the sources keep retrying.
+func Start(ctx context.Context, c Config) (_ *Meeting, err error) {
+	logger := c.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	m := &Meeting{logger: logger}
+	var listener net.Listener
+	defer func() {
+		if err != nil {
+			if listener != nil && m.Overlay == nil {
+				listener.Close()
+			}
+			m.Close()
+		}
+	}()
+	if c.Channel() == "" {
+		return nil, errors.New("meeting: a Twitch channel is required")
+	}
+	words, err := bannedWords(c)
+	if err != nil {
+		return nil, err
+	}
+
+	m.DB = store.NewDB(c.DB)
+	if err := m.DB.Open(); err != nil {
+		return nil, err
+	}
+	if listener, err = net.Listen("tcp", c.Listen); err != nil {
+		return nil, fmt.Errorf("meeting: listen on %s: %w", c.Listen, err)
+	}
+	// The port is ours: every part that can fail has been tried, and the
+	// session may now change. (TODO: the overlay server serves on this
+	// listener once it takes one; until then it is released here.)
+	listener.Close()
+	listener = nil
+
+	var st tribune.Store = m.DB
+	if c.WrapStore != nil {
+		st = c.WrapStore(st)
+	}
+	svc := tribune.NewService(st, c.Channel())
+	svc.Premoderate = c.Premoderate
+	svc.ReportThreshold = c.ReportThreshold
+	svc.SessionTitle = c.Session
+	svc.Logger = logger
+	svc.Matcher = match.NewMatcher()
+	if words.Len() > 0 {
+		svc.Words = words
+	}
+	// Loading a session allocates in one burst what the Service mostly
+	// keeps: collecting while it grows is work thrown away, a fifth of the
+	// start with 100 000 questions. The memory limit (the budget, or
+	// GOMEMLIMIT) still bounds the heap meanwhile.
+	gc := debug.SetGCPercent(-1)
+	err = svc.Open(ctx)
+	debug.SetGCPercent(gc)
+	if err != nil {
+		return nil, err
+	}
+	m.Service = svc
+	if m.Token, err = APIToken(ctx, m.DB, c.APIToken); err != nil {
+		return nil, err
+	}
+
+	srv := overlay.NewServer(svc)
+	srv.Addr = c.Listen
+	srv.Token = m.Token
+	srv.Logger = logger
+	if err := srv.Open(); err != nil {
+		return nil, err
+	}
+	m.Overlay = srv
+
+	srcCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+	b := bot.NewClient(svc, c.Channel())
+	b.IrcAddress = c.IRC
+	b.TLS = c.IRCTLS
+	b.User, b.Token = c.TwitchUser, c.TwitchToken
+	b.Lang = c.Lang
+	b.Logger = logger
+	m.Bot = b
+	m.run("chat bot", b.Run, srcCtx)
+
+	sess, _ := svc.Session(ctx)
+	logger.Info("tribune is running", "channels", strings.Join(c.Channels, ","), "session", sess.ID, "title", sess.Title,
+		"overlay", srv.URL()+"/overlay", "chat", c.IRC, "anonymous", b.Anonymous())
+	return m, nil
+}
+
+// run runs a source until the meeting closes.
+func (m *Meeting) run(name string, run func(context.Context) error, ctx context.Context) {
+	m.sources.Add(1)
+	go func() {
+		defer m.sources.Done()
+		if err := run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			m.logger.Error(name+" stopped", "err", err)
+		}
+	}()
+}
+
+// URL returns the overlay server's base URL.
+func (m *Meeting) URL() string { return m.Overlay.URL() }
+
+// Close stops the sources first, so that no new command arrives, then the
+// overlay server, then the Service, which finishes its queued commands,
+// and last the database.
+func (m *Meeting) Close() error {
+	if m.cancel != nil {
+		m.cancel()
+		m.sources.Wait()
+	}
+	var errs []error
+	if m.Overlay != nil {
+		if err := m.Overlay.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close overlay server: %w", err))
+		}
+	}
+	if m.Service != nil {
+		m.Service.Close()
+	}
+	if m.DB != nil {
+		if err := m.DB.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close database: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// bannedWords returns the banned-word filter of c: the file's words when
+// a file is given, else the extra ones.
+func bannedWords(c Config) (*match.Words, error) {
+	if c.BannedWords == "" {
+		return match.NewWords(c.ExtraWords...), nil
+	}
+	return match.LoadWords(c.BannedWords)
+}
+
+// TokenSetting is where the generated control API token is kept.
+const TokenSetting = "api_token"
+
+// APIToken returns the control API token: override if set, else the stored
+// one, else a new random one, stored for the next start.
+func APIToken(ctx context.Context, db *store.DB, override string) (string, error) {
+	if override != "" {
+		return override, nil
+	}
+	tok, ok, err := db.Setting(ctx, TokenSetting)
+	if err != nil {
+		return "", fmt.Errorf("read api token: %w", err)
+	}
+	if ok && tok != "" {
+		return tok, nil
+	}
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate api token: %w", err)
+	}
+	tok = hex.EncodeToString(b)
+	if err := db.PutSetting(ctx, TokenSetting, tok); err != nil {
+		return "", fmt.Errorf("store api token: %w", err)
+	}
+	return tok, nil
+}
