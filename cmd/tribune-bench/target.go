@@ -22,8 +22,6 @@ import (
 	"github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/internal/twitchfake"
 	"github.com/tribune-live/tribune/internal/meeting"
-	"github.com/tribune-live/tribune/overlay"
-	"github.com/tribune-live/tribune/store"
 )
 
 // Credentials the bench gives every Tribune it starts. The fake chat server
