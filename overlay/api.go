@@ -1,6 +1,7 @@
 package overlay
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tribune-live/tribune"
@@ -118,6 +120,7 @@ func (s *Server) apiRoutes() http.Handler {
 		b, err := s.svc.Ban(moderatorContext(r), r.PathValue("login"))
 		s.reply(w, r, b, err)
 	})
+	mux.HandleFunc("GET /api/report", s.apiReport)
 	mux.HandleFunc("GET /api/events", s.handleEvents)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.noRoute(mux, w, r)
@@ -155,14 +158,11 @@ func (s *Server) noRoute(mux *http.ServeMux, w http.ResponseWriter, r *http.Requ
 
 // authenticate refuses, with 401, every request whose bearer token is not
 // the server's. The comparison takes the same time whatever the token.
-// Browsers cannot set headers on websockets, so /api/events also takes
-// ?token=.
+// The token is read from the Authorization header only, /api/events
+// included: a token in a URL ends up in shell histories and proxy logs.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := bearer(r)
-		if !ok && r.URL.Path == "/api/events" {
-			token = r.URL.Query().Get("token")
-		}
+		token, _ := bearer(r)
 		if !s.validToken(token) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tribune"`)
 			msg := "missing or wrong API token"
@@ -242,13 +242,53 @@ type State struct {
 }
 
 func (s *Server) apiState(w http.ResponseWriter, r *http.Request) {
+	// Every status is present, zeros included, so that a button that
+	// reads counts.pending shows 0 rather than nothing.
 	st := State{Counts: s.svc.Counts()}
+	for _, status := range tribune.Statuses {
+		if _, ok := st.Counts[status]; !ok {
+			st.Counts[status] = 0
+		}
+	}
 	if q, ok := s.svc.OnAir(); ok {
 		st.OnAir = &q
 	}
 	h, err := s.svc.Health(r.Context())
 	st.Sources = h
 	s.reply(w, r, st, err)
+}
+
+// apiReport serves GET /api/report: the live meeting report, rendered
+// whole before the first byte is sent, so that a failure is a clean error
+// rather than half a page.
+func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
+	if s.Report == nil {
+		s.reply(w, r, nil, tribune.Errorf(tribune.ENOTFOUND, tribune.ReasonInvalidRequest, "this server makes no meeting report"))
+		return
+	}
+	// Rendering a long meeting may outlast the usual write timeout.
+	if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.timeouts.report)); err != nil {
+		s.Logger.Debug("extend the report's write deadline", "err", err)
+	}
+	var buf bytes.Buffer
+	if err := s.Report(r.Context(), &buf); err != nil {
+		s.reply(w, r, nil, fmt.Errorf("overlay: meeting report: %w", err))
+		return
+	}
+	name := "tribune-report.html"
+	if sess, err := s.svc.Session(r.Context()); err == nil && sess.ID > 0 {
+		name = fmt.Sprintf("tribune-report-%d.html", sess.ID)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Disposition", `inline; filename="`+name+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	// The report is self-contained and holds chat text: nothing in it may
+	// load from anywhere or run.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; base-uri 'none'; form-action 'none'")
+	w.Write(buf.Bytes())
 }
 
 // LabelRequest is the body of POST /api/questions/{id}/label.

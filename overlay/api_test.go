@@ -73,6 +73,11 @@ var routes = []struct {
 	{"POST", "/api/undo", ""},
 	{"POST", "/api/users/viewer2/ban", ""},
 	{"GET", "/api/events", ""},
+	{"GET", "/api/state", ""},
+	{"POST", "/api/next", ""},
+	{"POST", "/api/questions/1/label", `{"label":"x"}`},
+	{"POST", "/api/questions/reject", `{"ids":[1,2]}`},
+	{"GET", "/api/report", ""},
 }
 
 func TestAPI_Routes(t *testing.T) {
@@ -246,17 +251,11 @@ func TestAPI_Unauthorized(t *testing.T) {
 		}
 	}
 
-	t.Run("QueryTokenOnlyForEvents", func(t *testing.T) {
-		status, _ := APIRequest(t, srv, "GET", "/api/questions?token="+testToken, "", "")
-		if status != http.StatusUnauthorized {
-			t.Errorf("status=%d, want 401: ?token= is for websockets only", status)
-		}
-	})
-	t.Run("EventsWrongQueryToken", func(t *testing.T) {
-		u := "ws" + strings.TrimPrefix(srv.URL(), "http") + "/api/events?token=nope"
-		_, resp, err := websocket.DefaultDialer.Dial(u, nil)
-		if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
-			t.Errorf("dial with a wrong token: err=%v resp=%v, want 401", err, resp)
+	t.Run("QueryTokenRefused", func(t *testing.T) {
+		for _, path := range []string{"/api/questions?token=" + testToken, "/api/events?token=" + testToken} {
+			if status, _ := APIRequest(t, srv, "GET", path, "", ""); status != http.StatusUnauthorized {
+				t.Errorf("GET %s: status=%d, want 401: the token is taken from the header only", path, status)
+			}
 		}
 	})
 	t.Run("NoServerToken", func(t *testing.T) {
@@ -440,7 +439,7 @@ func TestAPI_Events(t *testing.T) {
 		header http.Header
 	}{
 		{"Header", "/api/events", http.Header{"Authorization": {"Bearer " + testToken}}},
-		{"QueryToken", "/api/events?token=" + testToken, nil},
+		{"HeaderLowerCaseScheme", "/api/events", http.Header{"Authorization": {"bearer " + testToken}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			conn := DialWS(t, srv, tc.path, tc.header)

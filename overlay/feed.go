@@ -38,10 +38,15 @@ const (
 // hub fans the Service's events out to websocket clients. It holds one
 // subscription to the Service. Only run touches clients, onAir, top and the
 // timer; everything else talks to it through register and unregister.
+//
+// Feed clients (overlay pages) receive questions in their public form,
+// event clients (remote consoles) whole questions: each message is encoded
+// once per kind.
 type hub struct {
-	svc    *tribune.Service
-	logger *slog.Logger
-	sub    *tribune.Subscription
+	svc         *tribune.Service
+	logger      *slog.Logger
+	sub         *tribune.Subscription
+	showAuthors bool
 
 	register   chan *client
 	unregister chan *client
@@ -55,16 +60,17 @@ type hub struct {
 	topDirty bool
 }
 
-func newHub(svc *tribune.Service, logger *slog.Logger) *hub {
+func newHub(svc *tribune.Service, logger *slog.Logger, showAuthors bool) *hub {
 	h := &hub{
-		svc:        svc,
-		logger:     logger,
-		sub:        subscribe(svc),
-		register:   make(chan *client),
-		unregister: make(chan *client),
-		quit:       make(chan struct{}),
-		done:       make(chan struct{}),
-		clients:    map[*client]struct{}{},
+		svc:         svc,
+		logger:      logger,
+		sub:         subscribe(svc),
+		showAuthors: showAuthors,
+		register:    make(chan *client),
+		unregister:  make(chan *client),
+		quit:        make(chan struct{}),
+		done:        make(chan struct{}),
+		clients:     map[*client]struct{}{},
 	}
 	// Subscribed first, then read: an event in between is applied again,
 	// which is harmless because events carry whole questions.
@@ -146,8 +152,7 @@ func (h *hub) handle(ev tribune.Event) {
 		}
 		q := *ev.Question
 		h.onAir = &q
-		msg := onAirMessage(h.onAir)
-		h.broadcast(msg, msg, false)
+		h.broadcast(h.feedOnAir(), onAirMessage(h.onAir), false)
 		h.topDirty = true
 	case tribune.EventOffAir:
 		h.onAir = nil
@@ -171,9 +176,8 @@ func (h *hub) handle(ev tribune.Event) {
 func (h *hub) resync() {
 	h.logger.Warn("overlay feed fell behind the service; resending the current state")
 	h.loadState()
-	state := onAirMessage(h.onAir)
-	h.broadcast(state, nil, false)
-	h.broadcast(topMessage(h.top), nil, true)
+	h.broadcast(h.feedOnAir(), nil, false)
+	h.broadcast(h.feedTop(), nil, true)
 	h.broadcast(nil, encode(tribune.Event{Type: tribune.EventResync}), false)
 }
 
@@ -185,13 +189,14 @@ func (h *hub) refreshTop() {
 		return
 	}
 	h.top = top
-	msg := topMessage(top)
-	h.broadcast(msg, msg, true)
+	h.broadcast(h.feedTop(), topMessage(top), true)
 }
 
-// sameForTop reports whether a leaderboard shows a and b alike.
+// sameForTop reports whether a leaderboard shows a and b alike, to the
+// public and to consoles.
 func sameForTop(a, b tribune.Question) bool {
-	return a.ID == b.ID && a.Votes == b.Votes && a.Status == b.Status && a.Text == b.Text && a.Author == b.Author
+	return a.ID == b.ID && a.Votes == b.Votes && a.Status == b.Status && a.Text == b.Text &&
+		a.Author == b.Author && a.Anonymous == b.Anonymous && a.Label == b.Label && a.Aired.Equal(b.Aired)
 }
 
 // broadcast queues feedMsg to feed clients and eventsMsg to event clients
@@ -223,12 +228,17 @@ func (h *hub) broadcast(feedMsg, eventsMsg []byte, isTop bool) {
 // add registers c and queues the current state for it, so that what it
 // receives first is the state and what follows are changes.
 func (h *hub) add(c *client) {
+	if h.topDirty && c.top {
+		// Not the board of up to topInterval ago: a page that connects
+		// as a question leaves the air would show it on air.
+		h.refreshTop()
+	}
 	h.clients[c] = struct{}{}
 	switch c.kind {
 	case kindFeed:
-		c.send <- onAirMessage(h.onAir)
+		c.send <- h.feedOnAir()
 		if c.top {
-			c.send <- topMessage(h.top)
+			c.send <- h.feedTop()
 		}
 		h.setFeeds(h.feeds + 1)
 	case kindEvents:
@@ -255,7 +265,8 @@ func (h *hub) setFeeds(n int) {
 }
 
 // Feed messages. They have their own types so that "questions" is always
-// present in a top message, even when the list is empty.
+// present in a top message, even when the list is empty. The public forms
+// are what overlay pages receive; the others go to consoles.
 type (
 	questionMessage struct {
 		Type     tribune.EventType `json:"type"`
@@ -265,9 +276,18 @@ type (
 		Type      tribune.EventType  `json:"type"`
 		Questions []tribune.Question `json:"questions"`
 	}
+	publicQuestionMessage struct {
+		Type     tribune.EventType       `json:"type"`
+		Question *tribune.PublicQuestion `json:"question,omitempty"`
+	}
+	publicTopMessage struct {
+		Type      tribune.EventType        `json:"type"`
+		Questions []tribune.PublicQuestion `json:"questions"`
+	}
 )
 
-// onAirMessage encodes the overlay state: q on air, or nothing when q is nil.
+// onAirMessage encodes the overlay state for consoles: q on air, or nothing
+// when q is nil.
 func onAirMessage(q *tribune.Question) []byte {
 	if q == nil {
 		return encode(questionMessage{Type: tribune.EventOffAir})
@@ -280,6 +300,22 @@ func topMessage(top []tribune.Question) []byte {
 		top = []tribune.Question{}
 	}
 	return encode(topListMessage{Type: tribune.EventTop, Questions: top})
+}
+
+// feedOnAir encodes the overlay state for the public feed. The onair
+// message carries the question's "since", from which pages count the
+// time on air: a reloaded page or a restarted server counts on.
+func (h *hub) feedOnAir() []byte {
+	if h.onAir == nil {
+		return encode(publicQuestionMessage{Type: tribune.EventOffAir})
+	}
+	p := h.onAir.Public(h.showAuthors)
+	return encode(publicQuestionMessage{Type: tribune.EventOnAir, Question: &p})
+}
+
+// feedTop encodes the leaderboard for the public feed.
+func (h *hub) feedTop() []byte {
+	return encode(publicTopMessage{Type: tribune.EventTop, Questions: tribune.PublicQuestions(h.top, h.showAuthors)})
 }
 
 // encode marshals a message; the types above cannot fail to encode.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -19,19 +18,6 @@ import (
 	"github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/internal/tribunetest"
 )
-
-func TestHealthz(t *testing.T) {
-	srv := StartServer(t, MustOpenService(t), "127.0.0.1:0")
-	resp, err := http.Get(srv.URL() + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || string(body) != "ok" {
-		t.Errorf("healthz: %d %q, want 200 \"ok\"", resp.StatusCode, body)
-	}
-}
 
 func TestFeed_StateOnConnect(t *testing.T) {
 	tests := []struct {

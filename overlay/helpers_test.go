@@ -14,6 +14,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/fakeclock"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/overlay"
 	"github.com/tribune-live/tribune/store"
 )
@@ -21,16 +23,15 @@ import (
 const testToken = "test-token-0123456789"
 
 // quietLogger drops logs unless the test runs with -v, where they help.
-func quietLogger() *slog.Logger {
-	if testing.Verbose() {
-		return slog.New(slog.NewTextHandler(testWriter{}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
-	return slog.New(slog.DiscardHandler)
+func quietLogger() *slog.Logger { return tribunetest.QuietLogger() }
+
+// overlayRules are the Service's rules in these tests: questions approved
+// at once (but a first-time chatter's) and no rate limits.
+func overlayRules(svc *tribune.Service) {
+	svc.Premoderate = false
+	svc.RateInterval = 0
+	svc.SessionCap = 0
 }
-
-type testWriter struct{}
-
-func (testWriter) Write(p []byte) (int, error) { fmt.Print(string(p)); return len(p), nil }
 
 // OpenService opens a real Service on a real SQLite file at path, with
 // questions approved at once and no rate limits, closed at the test's end.
@@ -43,24 +44,17 @@ func OpenService(tb testing.TB, path string) *tribune.Service {
 // OpenServiceDB is OpenService that also returns the store.
 func OpenServiceDB(tb testing.TB, path string) (*tribune.Service, *store.DB) {
 	tb.Helper()
-	db := store.NewDB(path)
-	if err := db.Open(); err != nil {
-		tb.Fatalf("open store: %v", err)
-	}
-	svc := tribune.NewService(db, "overlaytest")
-	svc.Premoderate = false
-	svc.RateInterval = 0
-	svc.SessionCap = 0
-	svc.Logger = quietLogger()
-	if err := svc.Open(context.Background()); err != nil {
-		db.Close()
-		tb.Fatalf("open service: %v", err)
-	}
-	tb.Cleanup(func() {
-		svc.Close()
-		db.Close()
+	return tribunetest.OpenServiceAt(tb, path, "overlaytest", overlayRules)
+}
+
+// OpenServiceClock is OpenServiceDB on the clock clk: what the Service
+// stamps (a question's time on air) is clk's time.
+func OpenServiceClock(tb testing.TB, path string, clk *fakeclock.Clock) (*tribune.Service, *store.DB) {
+	tb.Helper()
+	return tribunetest.OpenServiceAt(tb, path, "overlaytest", func(svc *tribune.Service) {
+		overlayRules(svc)
+		svc.Now = clk.Now
 	})
-	return svc, db
 }
 
 // MustOpenService opens a service on a new database in a temporary folder.
@@ -73,10 +67,20 @@ func MustOpenService(tb testing.TB) *tribune.Service {
 // test ends.
 func StartServer(tb testing.TB, svc *tribune.Service, addr string) *overlay.Server {
 	tb.Helper()
+	return StartServerWith(tb, svc, addr, nil)
+}
+
+// StartServerWith is StartServer with configure run on the server before
+// it opens.
+func StartServerWith(tb testing.TB, svc *tribune.Service, addr string, configure func(*overlay.Server)) *overlay.Server {
+	tb.Helper()
 	srv := overlay.NewServer(svc)
 	srv.Addr = addr
 	srv.Token = testToken
 	srv.Logger = quietLogger()
+	if configure != nil {
+		configure(srv)
+	}
 	if err := srv.Open(); err != nil {
 		tb.Fatalf("open server: %v", err)
 	}
@@ -189,13 +193,7 @@ func ReadUntil(tb testing.TB, conn *websocket.Conn, typ string, timeout time.Dur
 // Eventually polls cond until it holds or timeout passes.
 func Eventually(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
 	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("after %v: %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	tribunetest.Eventually(tb, timeout, what, cond)
 }
 
 // APIRequest sends an API request with token ("" for none) and returns the

@@ -1,14 +1,23 @@
 package overlay
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/store"
 )
 
@@ -62,7 +71,7 @@ func TestHubResync(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	h := newHub(svc, svc.Logger)
+	h := newHub(svc, svc.Logger, true)
 	defer h.sub.Close()
 	feed := &client{send: make(chan []byte, 8), kind: kindFeed, top: true}
 	card := &client{send: make(chan []byte, 8), kind: kindFeed}
@@ -115,4 +124,82 @@ func TestHubResync(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestServer_Timeouts checks the plain HTTP timeouts with short values: a
+// client that never finishes its headers is cut, an idle keep-alive
+// connection is closed, and a websocket outlives them all.
+func TestServer_Timeouts(t *testing.T) {
+	svc := tribunetest.OpenService(t, "timeouts", func(svc *tribune.Service) { svc.Premoderate = false })
+	res, err := svc.Ask(context.Background(), tribune.Actor{Login: "ann", DisplayName: "Ann", UserID: "1"}, "Still there?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(svc)
+	s.Addr = "127.0.0.1:0"
+	s.Logger = tribunetest.QuietLogger()
+	const short = 200 * time.Millisecond
+	s.timeouts = httpTimeouts{readHeader: short, read: short, write: short, idle: short, report: short}
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	addr := s.ln.Addr().String()
+
+	// closed reports whether the server hangs up on c within a while.
+	closed := func(c net.Conn) bool {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			if _, err := c.Read(make([]byte, 4096)); err != nil {
+				return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)
+			}
+		}
+	}
+	t.Run("SlowHeaders", func(t *testing.T) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: tribune\r\n") // and never the blank line
+		if !closed(c) {
+			t.Error("a request whose headers never end was not cut")
+		}
+	})
+	t.Run("Idle", func(t *testing.T) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: tribune\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("healthz: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		if !closed(c) {
+			t.Error("an idle keep-alive connection was not closed")
+		}
+	})
+	t.Run("WebsocketOutlivesThem", func(t *testing.T) {
+		conn, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/overlay/ws?top=0", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, _, err := conn.ReadMessage(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * short) // past the read, write and idle timeouts
+		if _, err := svc.Show(context.Background(), res.Question.ID); err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, data, err := conn.ReadMessage()
+		if err != nil || !strings.Contains(string(data), `"onair"`) {
+			t.Errorf("feed after the timeouts: %s %v, want the onair message", data, err)
+		}
+	})
 }

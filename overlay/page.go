@@ -36,6 +36,7 @@ func mustRead(name string) string {
 const (
 	modeCard = "card" // the on-air question
 	modeTop  = "top"  // the leaderboard
+	modeAsk  = "ask"  // the ask page's address and QR code
 )
 
 // Bounds of the page options.
@@ -43,6 +44,10 @@ const (
 	minScale = 0.5
 	maxScale = 3
 	defaultN = 5
+	// maxTimer is the longest countdown, in seconds (?timer=).
+	maxTimer = 24 * 60 * 60
+	// timerOff hides the answer timer (?timer=off).
+	timerOff = -1
 )
 
 // Themes, positions and fonts that pages accept. Anything else falls back
@@ -75,11 +80,36 @@ type labels struct {
 	Votes    string // after other counts
 	TopTitle string // the leaderboard's heading
 	OnAir    string // marks the on-air question in the leaderboard
+	Timer    string // accessible name of the answer timer
+	// The ask card.
+	AskTitle       string // its heading
+	AskHow         string // before the address
+	AskCode        string // before the meeting's code
+	AskUnpublished string // instead of an address, when there is none
+	QR             string // accessible name of the QR code
 }
 
 var languages = map[string]labels{
-	"en": {From: "Question from", Vote: "vote", Votes: "votes", TopTitle: "Top questions", OnAir: "On air"},
-	"fr": {From: "Question de", Vote: "vote", Votes: "votes", TopTitle: "Questions les plus votées", OnAir: "À l'antenne"},
+	"en": {From: "Question from", Vote: "vote", Votes: "votes", TopTitle: "Top questions", OnAir: "On air", Timer: "Time on air",
+		AskTitle: "Ask your question", AskHow: "Scan the code or go to", AskCode: "Meeting code",
+		AskUnpublished: "The ask page is not published.", QR: "QR code of the ask page"},
+	"fr": {From: "Question de", Vote: "vote", Votes: "votes", TopTitle: "Questions les plus votées", OnAir: "À l'antenne", Timer: "Temps à l'antenne",
+		AskTitle: "Posez votre question", AskHow: "Scannez le code ou allez sur", AskCode: "Code de la réunion",
+		AskUnpublished: "La page des questions n'est pas publiée.", QR: "Code QR de la page des questions"},
+}
+
+// normalLang returns the language of a lang value ("fr-FR" is fr), with
+// ok false when it names none of the pages' languages. Empty is English.
+func normalLang(v string) (string, bool) {
+	lang := strings.ToLower(strings.TrimSpace(v))
+	if lang == "" {
+		return "en", true
+	}
+	if i := strings.IndexAny(lang, "-_"); i >= 0 {
+		lang = lang[:i]
+	}
+	_, ok := languages[lang]
+	return lang, ok
 }
 
 // pageOptions are a page's options after validation. Every field holds a
@@ -96,11 +126,17 @@ type pageOptions struct {
 	Lang     string
 	Labels   labels
 	N        int // leaderboard length
+	// Timer is the answer countdown in seconds; 0 counts the time on
+	// air up, timerOff shows no timer.
+	Timer int
+	// ShowLabel puts the question's label on the card.
+	ShowLabel bool
 }
 
-// parseOptions reads a page's query. It refuses nothing: every bad or
-// missing value falls back to its default.
-func parseOptions(mode string, q url.Values) pageOptions {
+// parseOptions reads a page's query; lang is the language when the query
+// names none it knows. It refuses nothing: every bad or missing value
+// falls back to its default, since a page on air must render.
+func parseOptions(mode string, q url.Values, lang string) pageOptions {
 	o := pageOptions{
 		Mode:     mode,
 		Theme:    "dark",
@@ -111,8 +147,14 @@ func parseOptions(mode string, q url.Values) pageOptions {
 		Lang:     "en",
 		N:        defaultN,
 	}
-	if mode == modeTop {
+	if l, ok := normalLang(lang); ok {
+		o.Lang = l
+	}
+	switch mode {
+	case modeTop:
 		o.Position = "top-right"
+	case modeAsk:
+		o.Position = "bottom-right"
 	}
 	if v := strings.ToLower(strings.TrimSpace(q.Get("theme"))); contains(themes, v) {
 		o.Theme = v
@@ -138,16 +180,26 @@ func parseOptions(mode string, q url.Values) pageOptions {
 	if f, err := strconv.ParseFloat(strings.TrimSpace(q.Get("scale")), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 		o.Scale = math.Min(maxScale, math.Max(minScale, f))
 	}
-	lang := strings.ToLower(strings.TrimSpace(q.Get("lang")))
-	if i := strings.IndexAny(lang, "-_"); i >= 0 {
-		lang = lang[:i]
-	}
-	if _, ok := languages[lang]; ok {
-		o.Lang = lang
+	if v := q.Get("lang"); v != "" {
+		if l, ok := normalLang(v); ok {
+			o.Lang = l
+		}
 	}
 	o.Labels = languages[o.Lang]
 	if n, err := strconv.Atoi(strings.TrimSpace(q.Get("n"))); err == nil {
 		o.N = min(maxTop, max(1, n))
+	}
+	switch v := strings.ToLower(strings.TrimSpace(q.Get("timer"))); v {
+	case "off", "none", "no", "false":
+		o.Timer = timerOff
+	default:
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			o.Timer = min(n, maxTimer)
+		}
+	}
+	switch strings.ToLower(strings.TrimSpace(q.Get("label"))) {
+	case "1", "true", "yes", "on":
+		o.ShowLabel = true
 	}
 	return o
 }
@@ -194,6 +246,16 @@ type pageData struct {
 	Vars  template.CSS
 	CSS   template.CSS
 	JS    template.JS
+	Ask   askCard // the ask card's content, in modeAsk
+}
+
+// askCard is what /overlay/ask shows: the address, its QR code, the
+// meeting's code. An empty URL says the ask page is not published.
+type askCard struct {
+	URL     string        // the address the QR code holds
+	Display string        // the address as shown, without its scheme
+	QR      template.HTML // an <svg> made from the code's modules only
+	Code    string
 }
 
 func (s *Server) handleCardPage(w http.ResponseWriter, r *http.Request) {
@@ -204,16 +266,23 @@ func (s *Server) handleTopPage(w http.ResponseWriter, r *http.Request) {
 	s.servePage(w, r, modeTop)
 }
 
+func (s *Server) handleAskPage(w http.ResponseWriter, r *http.Request) {
+	s.servePage(w, r, modeAsk)
+}
+
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request, mode string) {
 	var nonce [16]byte
 	rand.Read(nonce[:])
 	d := pageData{
-		pageOptions: parseOptions(mode, r.URL.Query()),
+		pageOptions: parseOptions(mode, r.URL.Query(), s.lang),
 		Nonce:       base64.StdEncoding.EncodeToString(nonce[:]),
 		CSS:         template.CSS(pageCSS),
 		JS:          template.JS(pageJS),
 	}
 	d.Vars = d.cssVars()
+	if mode == modeAsk && s.AskURL != "" {
+		d.Ask = askCard{URL: s.AskURL, Display: displayURL(s.AskURL), QR: s.qr, Code: s.AskCode}
+	}
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, d); err != nil {
 		s.Logger.Error("render overlay page", "mode", mode, "err", err)
@@ -229,4 +298,17 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, mode string) 
 	// script, image or stylesheet from it could load or run.
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+d.Nonce+"'; style-src 'nonce-"+d.Nonce+"'; connect-src 'self'; base-uri 'none'; form-action 'none'")
 	w.Write(buf.Bytes())
+}
+
+// displayURL is how an address reads on stream: without "https://", and
+// without the slash that ends a bare host.
+func displayURL(raw string) string {
+	d := raw
+	for _, p := range []string{"https://", "http://"} {
+		d = strings.TrimPrefix(d, p)
+	}
+	if i := strings.IndexByte(d, '/'); i == len(d)-1 {
+		d = d[:i]
+	}
+	return d
 }

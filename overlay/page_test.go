@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/tribune-live/tribune/overlay"
 )
 
 // getPage fetches an overlay page and returns its body and headers.
@@ -79,6 +81,17 @@ func TestPage_Options(t *testing.T) {
 		{"TopNClamped", "/overlay/top?n=500", map[string]string{"data-n": "20"}, nil},
 		{"TopNZero", "/overlay/top?n=0", map[string]string{"data-n": "1"}, nil},
 		{"TopNBad", "/overlay/top?n=five", map[string]string{"data-n": "5"}, nil},
+		{"TimerDefault", "/overlay", map[string]string{"data-timer": "0", "data-show-label": "0"}, nil},
+		{"Timer", "/overlay?timer=90", map[string]string{"data-timer": "90"}, nil},
+		{"TimerOff", "/overlay?timer=off", map[string]string{"data-timer": "-1"}, nil},
+		{"TimerNegative", "/overlay?timer=-5", map[string]string{"data-timer": "0"}, nil},
+		{"TimerHuge", "/overlay?timer=999999999", map[string]string{"data-timer": "86400"}, nil},
+		{"TimerNotANumber", "/overlay?timer=1e3", map[string]string{"data-timer": "0"}, nil},
+		{"Label", "/overlay?label=1", map[string]string{"data-show-label": "1"}, nil},
+		{"LabelNo", "/overlay?label=0", map[string]string{"data-show-label": "0"}, nil},
+		{"AskDefaults", "/overlay/ask", map[string]string{"data-mode": "ask", "data-position": "bottom-right", "data-theme": "dark"}, nil},
+		{"AskOptions", "/overlay/ask?theme=light&position=top-left&scale=2&lang=fr", map[string]string{"data-theme": "light", "data-position": "top-left", "lang": "fr"},
+			map[string]string{"scale": "2"}},
 		{"BadValuesFallBack", "/overlay?theme=neon&position=everywhere&lang=xx&accent=red&font=%22%3B}&scale=",
 			map[string]string{"data-theme": "dark", "data-position": "bottom", "lang": "en"},
 			map[string]string{"scale": "1", "accent": "#6d5dfc", "font": "system-ui"}},
@@ -115,8 +128,8 @@ func TestPage_NoReflection(t *testing.T) {
 		`zqxyw4' onload='alert(1)`,
 		"zqxyw5\"\n<b>",
 	}
-	for _, p := range []string{"/overlay", "/overlay/top"} {
-		for _, name := range []string{"theme", "accent", "position", "font", "scale", "lang", "n", "other"} {
+	for _, p := range []string{"/overlay", "/overlay/top", "/overlay/ask"} {
+		for _, name := range []string{"theme", "accent", "position", "font", "scale", "lang", "n", "timer", "label", "other"} {
 			for _, payload := range payloads {
 				q := url.Values{name: {payload}}
 				body, _ := getPage(t, srv.URL(), p+"?"+q.Encode())
@@ -157,5 +170,70 @@ func TestPage_Headers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPage_DefaultLang checks that the server's language (--lang) is the
+// pages' language when their URL names none, and that lang= still wins.
+func TestPage_DefaultLang(t *testing.T) {
+	srv := StartServerWith(t, MustOpenService(t), "127.0.0.1:0", func(s *overlay.Server) { s.Lang = "fr" })
+	for _, tc := range []struct{ path, lang, from string }{
+		{"/overlay", "fr", "Question de"},
+		{"/overlay?lang=en", "en", "Question from"},
+		{"/overlay?lang=xx", "fr", "Question de"},
+		{"/overlay/top", "fr", "Question de"},
+		{"/overlay/ask", "fr", "Question de"},
+	} {
+		body, _ := getPage(t, srv.URL(), tc.path)
+		attrs := rootAttrs(t, body)
+		if attrs["lang"] != tc.lang || attrs["data-label-from"] != tc.from {
+			t.Errorf("%s: lang=%q from=%q, want %q %q", tc.path, attrs["lang"], attrs["data-label-from"], tc.lang, tc.from)
+		}
+	}
+	body, _ := getPage(t, srv.URL(), "/overlay/top")
+	if !strings.Contains(body, "Questions les plus votées") {
+		t.Errorf("the French leaderboard has no French title")
+	}
+	body, _ = getPage(t, srv.URL(), "/overlay/ask")
+	if !strings.Contains(body, "Posez votre question") || !strings.Contains(body, "pas publiée") {
+		t.Errorf("the French ask card is not in French:\n%s", body)
+	}
+}
+
+// TestPage_AskCard checks the ask card's markup: the address as text, its
+// QR code as inline SVG, the meeting's code, no script, and the "not
+// published" card when there is no address.
+func TestPage_AskCard(t *testing.T) {
+	svc := MustOpenService(t)
+	const askURL = "https://tribune.example.org/ask?m=<b>town&hall"
+	srv := StartServerWith(t, svc, "127.0.0.1:0", func(s *overlay.Server) {
+		s.AskURL = askURL
+		s.AskCode = "K7<Q"
+	})
+	body, h := getPage(t, srv.URL(), "/overlay/ask")
+	for _, want := range []string{
+		`class="ask-url" dir="auto">tribune.example.org/ask?m=&lt;b&gt;town&amp;hall<`,
+		`data-url="https://tribune.example.org/ask?m=%3cb%3etown&amp;hall"`,
+		`<svg class="qr" viewBox=`,
+		`class="ask-code-value" dir="auto">K7&lt;Q<`,
+		"Ask your question",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the ask card lacks %s:\n%s", want, body)
+		}
+	}
+	for _, bad := range []string{"<script", "<b>", "not published"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("the ask card contains %q", bad)
+		}
+	}
+	if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("CSP %q", csp)
+	}
+
+	plain := StartServer(t, svc, "127.0.0.1:0")
+	body, _ = getPage(t, plain.URL(), "/overlay/ask")
+	if !strings.Contains(body, "The ask page is not published.") || strings.Contains(body, "<svg") {
+		t.Errorf("the ask card without an address should say it is not published, with no QR code:\n%s", body)
 	}
 }

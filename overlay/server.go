@@ -5,23 +5,35 @@
 //
 // Routes (see DESIGN.md "HTTP (overlay server)"):
 //
-//	GET  /overlay        the on-air question card (query: theme, accent, position, font, scale, lang)
+//	GET  /overlay        the on-air question card (query: theme, accent, position, font, scale, lang, timer, label)
 //	GET  /overlay/top    the live leaderboard (query: n and the options above)
+//	GET  /overlay/ask    the ask page's address and its QR code (query: theme, accent, position, font, scale, lang)
 //	GET  /overlay/ws     read-only feed: onair/offair/top messages (top=0 leaves top out)
-//	GET  /healthz        200 "ok"
+//	     /ask, /ask/...  the ask page, when Server.Ask is set
+//	GET  /healthz        200 "ok", or 503 and the parts that keep the meeting from recording
 //	     /api/...        the control API, "Authorization: Bearer TOKEN"
 //
+// The feed is public: it carries questions only in their public form
+// (tribune.Question.Public), without logins, user ids or channels, and
+// without authors when the meeting hides them or the asker chose to be
+// anonymous. The moderators' stream, /api/events, carries whole questions.
+//
 // The pages are embedded in the binary and load nothing from elsewhere. Chat
-// text only ever reaches the DOM through textContent.
+// text only ever reaches the DOM through textContent, in elements that
+// isolate it from the text around (dir=auto, unicode-bidi: isolate).
 package overlay
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,6 +58,32 @@ const (
 	shutdownWait = 5 * time.Second
 )
 
+// Timeouts of plain HTTP requests, so that a client that opens connections
+// and sends nothing, or reads nothing, cannot hold the server's resources.
+// Websockets are not bound by them: the upgrade clears the connection's
+// deadlines, and the pumps set their own (writeWait, pongWait).
+const (
+	readHeaderTimeout = 10 * time.Second
+	// readTimeout covers the whole request, body included; bodies are at
+	// most maxBody.
+	readTimeout  = 30 * time.Second
+	writeTimeout = 30 * time.Second
+	idleTimeout  = 2 * time.Minute
+	// reportTimeout is the write deadline of GET /api/report, which
+	// renders the whole meeting before it writes.
+	reportTimeout = 2 * time.Minute
+)
+
+// httpTimeouts are the timeouts of a Server's plain HTTP requests.
+type httpTimeouts struct {
+	readHeader, read, write, idle, report time.Duration
+}
+
+var defaultTimeouts = httpTimeouts{
+	readHeader: readHeaderTimeout, read: readTimeout, write: writeTimeout,
+	idle: idleTimeout, report: reportTimeout,
+}
+
 // Server serves the overlay pages, their feed and the control API.
 // Configure the exported fields, then Open; Close stops everything it
 // started.
@@ -57,11 +95,42 @@ type Server struct {
 	Token string
 	// Logger receives the server's logs.
 	Logger *slog.Logger
+	// Listener, when set, is served instead of binding Addr: the caller
+	// binds every port before the meeting changes anything, so that a
+	// busy port fails the start with nothing changed. Close closes it;
+	// if Open fails, it stays the caller's.
+	Listener net.Listener
+	// ShowAuthors puts the authors' display names on the public feed
+	// (--show-authors). NewServer sets it; an anonymous question never
+	// shows its author, whatever it says.
+	ShowAuthors bool
+	// Lang is the pages' language when their URL has no lang= ("en" or
+	// "fr"; empty is English).
+	Lang string
+	// AskURL is the ask page's public address (--ask-url), shown with its
+	// QR code by /overlay/ask. Empty: the card says the page is not
+	// published.
+	AskURL string
+	// AskCode is the meeting's code (--ask-code), which the ask page
+	// requires: /overlay/ask shows it beside the address.
+	AskCode string
+	// Ask, when set, serves the ask page at /ask and /ask/ on this
+	// listener. Its requests have the server's timeouts: a long-lived
+	// response (server-sent events) must lift its own write deadline
+	// with http.NewResponseController(w).SetWriteDeadline(time.Time{});
+	// a websocket needs nothing, the upgrade lifts it.
+	Ask http.Handler
+	// Report, when set, writes the live meeting report (HTML) for
+	// GET /api/report; without it the route is 404.
+	Report func(ctx context.Context, w io.Writer) error
 
-	svc  *tribune.Service
-	ln   net.Listener
-	http *http.Server
-	hub  *hub
+	svc      *tribune.Service
+	timeouts httpTimeouts  // the constants above; tests shorten them
+	lang     string        // Lang, checked
+	qr       template.HTML // the QR code of AskURL, rendered once
+	ln       net.Listener
+	http     *http.Server
+	hub      *hub
 
 	// wg counts the websocket goroutines and the HTTP serve loop.
 	wg sync.WaitGroup
@@ -75,16 +144,19 @@ type Server struct {
 // NewServer returns a server for svc with the default address.
 func NewServer(svc *tribune.Service) *Server {
 	return &Server{
-		Addr:   DefaultAddr,
-		Logger: slog.Default(),
-		svc:    svc,
-		conns:  map[*websocket.Conn]struct{}{},
-		fresh:  map[net.Conn]struct{}{},
+		Addr:        DefaultAddr,
+		Logger:      slog.Default(),
+		ShowAuthors: true,
+		svc:         svc,
+		timeouts:    defaultTimeouts,
+		conns:       map[*websocket.Conn]struct{}{},
+		fresh:       map[net.Conn]struct{}{},
 	}
 }
 
-// Open listens on Addr and serves in the background. It returns once the
-// listener is open, so URL is valid and requests succeed.
+// Open listens on Addr (or serves Listener) in the background. It returns
+// once the listener is open, so URL is valid and requests succeed. A bad
+// Lang or AskURL is an error, and nothing is started.
 func (s *Server) Open() error {
 	if s.svc == nil {
 		return errors.New("overlay: server has no service")
@@ -92,13 +164,33 @@ func (s *Server) Open() error {
 	if s.Logger == nil {
 		s.Logger = slog.Default()
 	}
-	addr := s.Addr
-	if addr == "" {
-		addr = DefaultAddr
+	lang, ok := normalLang(s.Lang)
+	if !ok {
+		return fmt.Errorf("overlay: unknown language %q (en or fr)", s.Lang)
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("overlay: listen on %s: %w", addr, err)
+	s.lang = lang
+	if s.AskURL != "" {
+		if err := checkAskURL(s.AskURL); err != nil {
+			return err
+		}
+		qr, err := qrSVG(s.AskURL)
+		if err != nil {
+			return fmt.Errorf("overlay: QR code of %s: %w", s.AskURL, err)
+		}
+		s.qr = qr
+	}
+	ln := s.Listener
+	addr := s.Addr
+	if ln == nil {
+		if addr == "" {
+			addr = DefaultAddr
+		}
+		var err error
+		if ln, err = net.Listen("tcp", addr); err != nil {
+			return fmt.Errorf("overlay: listen on %s: %w", addr, err)
+		}
+	} else {
+		addr = ln.Addr().String()
 	}
 	s.ln = &onceCloseListener{Listener: ln}
 	if host, _, err := net.SplitHostPort(addr); err == nil {
@@ -110,12 +202,15 @@ func (s *Server) Open() error {
 		s.Logger.Warn("control API has no token: every /api request is refused")
 	}
 
-	s.hub = newHub(s.svc, s.Logger)
+	s.hub = newHub(s.svc, s.Logger, s.ShowAuthors)
 	go s.hub.run()
 
 	s.http = &http.Server{
 		Handler:           s.routes(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: s.timeouts.readHeader,
+		ReadTimeout:       s.timeouts.read,
+		WriteTimeout:      s.timeouts.write,
+		IdleTimeout:       s.timeouts.idle,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 		ConnState:         s.connState,
 	}
@@ -191,16 +286,58 @@ func (s *Server) Close() error {
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		fmt.Fprint(w, "ok")
-	})
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /overlay", s.handleCardPage)
 	mux.HandleFunc("GET /overlay/top", s.handleTopPage)
+	mux.HandleFunc("GET /overlay/ask", s.handleAskPage)
 	mux.HandleFunc("GET /overlay/ws", s.handleFeed)
+	if s.Ask != nil {
+		mux.Handle("/ask", s.Ask)
+		mux.Handle("/ask/", s.Ask)
+	}
 	mux.Handle("/api/", s.authenticate(s.apiRoutes()))
 	return mux
+}
+
+// handleHealthz serves GET /healthz: 200 "ok" while the meeting can record,
+// else 503 and one "part: state" line per failing part. Only storage
+// counts: with chat down the ask page and the console still take
+// questions, but nothing is kept once storage refuses writes.
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	health, _ := s.svc.Health(r.Context())
+	failing := FailingParts(health)
+	if len(failing) == 0 {
+		fmt.Fprint(w, "ok")
+		return
+	}
+	w.WriteHeader(http.StatusServiceUnavailable)
+	fmt.Fprint(w, strings.Join(failing, "\n"))
+}
+
+// FailingParts returns, as "part: state", the parts of health without
+// which the meeting cannot record: storage, when it is not
+// tribune.HealthOK. A meeting whose storage reports nothing is not open.
+func FailingParts(health map[string]string) []string {
+	st, ok := health[tribune.HealthStorage]
+	switch {
+	case !ok:
+		return []string{tribune.HealthStorage + ": not open"}
+	case st != tribune.HealthOK:
+		return []string{tribune.HealthStorage + ": " + st}
+	}
+	return nil
+}
+
+// checkAskURL refuses an ask address that a phone could not open from the
+// QR code: it must be an absolute http or https URL with a host.
+func checkAskURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return fmt.Errorf("overlay: ask URL %q is not an http or https address such as https://example.org/ask", raw)
+	}
+	return nil
 }
 
 // track records a live websocket so that Close can cut it, and counts its

@@ -1,7 +1,9 @@
 // Tribune overlay page. Vanilla JS, no framework. Every piece of chat text
-// reaches the DOM through textContent, never as HTML. The page reconnects
-// by itself and, while it is disconnected, keeps showing the last state:
-// nothing about the connection ever appears on stream.
+// reaches the DOM through textContent, never as HTML, in an element that
+// takes its direction from its own text and isolates it (chat(), and
+// unicode-bidi: isolate in overlay.css). The page reconnects by itself and,
+// while it is disconnected, keeps showing the last state: nothing about
+// the connection ever appears on stream.
 (function () {
   'use strict';
 
@@ -10,14 +12,26 @@
   var stage = document.getElementById('stage');
   var mode = cfg.mode === 'top' ? 'top' : 'card';
   var limit = Math.max(1, Math.min(20, parseInt(cfg.n, 10) || 5));
+  // The answer timer: a countdown of so many seconds, 0 to count up, -1
+  // for none.
+  var timerLimit = parseInt(cfg.timer, 10) || 0;
+  var showLabel = cfg.showLabel === '1';
   var OUT_MS = 400;      // longest exit transition, see overlay.css
   var MIN_DELAY = 500;   // first reconnection delay, ms
   var MAX_DELAY = 5000;  // reconnection delay cap, ms
+  var LAST_SECONDS = 15; // a countdown turns red for its last seconds
+  var TICK_MS = 250;     // timer refresh; a second never shows late by more
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
     if (text !== undefined) e.textContent = String(text);
+    return e;
+  }
+  // chat returns an element for text that came from chat.
+  function chat(tag, cls) {
+    var e = el(tag, cls);
+    e.dir = 'auto';
     return e;
   }
   function str(v) { return typeof v === 'string' ? v : (v == null ? '' : String(v)); }
@@ -28,14 +42,35 @@
   var slot = null;
   var current = null; // {id, card} of the question on air
 
+  // since parses an RFC 3339 time into milliseconds, or NaN. Go writes up
+  // to nine fractional digits; Date.parse is only sure of three.
+  function since(v) {
+    if (typeof v !== 'string' || v === '') return NaN;
+    return Date.parse(v.replace(/(\.\d{3})\d+/, '$1'));
+  }
+
+  function clock(sec) {
+    var h = Math.floor(sec / 3600), m = Math.floor(sec / 60) % 60, s = sec % 60;
+    var mm = h > 0 && m < 10 ? '0' + m : String(m);
+    return (h > 0 ? h + ':' : '') + mm + ':' + (s < 10 ? '0' : '') + s;
+  }
+
   function buildCard() {
     var card = el('article', 'card');
     var head = el('div', 'card-head');
     head.appendChild(el('span', 'badge'));
+    var label = chat('span', 'label-chip');
+    label.hidden = true;
+    head.appendChild(label);
     head.appendChild(el('span', 'from', cfg.labelFrom));
-    head.appendChild(el('span', 'author'));
+    head.appendChild(chat('span', 'author'));
+    var timer = el('span', 'timer');
+    timer.setAttribute('role', 'timer');
+    timer.setAttribute('aria-label', cfg.labelTimer);
+    timer.hidden = true;
+    head.appendChild(timer);
     card.appendChild(head);
-    card.appendChild(el('p', 'text'));
+    card.appendChild(chat('p', 'text'));
     var votes = el('div', 'votes');
     votes.appendChild(el('span', 'count'));
     votes.appendChild(document.createTextNode(' '));
@@ -46,11 +81,44 @@
 
   function fillCard(card, q) {
     var n = num(q.votes);
+    var author = str(q.author);
+    var label = str(q.label);
     card.querySelector('.badge').textContent = '#' + num(q.id);
-    card.querySelector('.author').textContent = str(q.author);
+    var chip = card.querySelector('.label-chip');
+    chip.textContent = label;
+    chip.hidden = !showLabel || label === '';
+    // No author (anonymous, or authors hidden on stream): no "Question from".
+    card.querySelector('.from').hidden = author === '';
+    card.querySelector('.author').hidden = author === '';
+    card.querySelector('.author').textContent = author;
     card.querySelector('.text').textContent = str(q.text);
     card.querySelector('.count').textContent = String(n);
     card.querySelector('.votes-label').textContent = votesLabel(n);
+  }
+
+  // tick shows the time the question has been on air, or what is left of
+  // the countdown. It counts from the question's "since", not from when
+  // the page loaded: a reloaded page or a restarted server shows the same.
+  function tick() {
+    if (!current) return;
+    var timer = current.card.querySelector('.timer');
+    if (timerLimit < 0 || isNaN(current.since)) {
+      timer.hidden = true;
+      return;
+    }
+    var elapsed = Math.max(0, Math.floor((Date.now() - current.since) / 1000));
+    var text, state;
+    if (timerLimit > 0) {
+      var left = timerLimit - elapsed;
+      text = left >= 0 ? clock(left) : '+' + clock(-left);
+      state = left < 0 ? 'over' : left <= LAST_SECONDS ? 'last' : 'countdown';
+    } else {
+      text = clock(elapsed);
+      state = 'elapsed';
+    }
+    if (timer.textContent !== text) timer.textContent = text;
+    timer.dataset.state = state;
+    timer.hidden = false;
   }
 
   // retire animates a card out and then removes it from the DOM.
@@ -70,6 +138,8 @@
   function showCard(q) {
     if (current && current.id === num(q.id)) {
       fillCard(current.card, q); // same question: update in place
+      current.since = since(q.since);
+      tick();
       return;
     }
     if (current) retire(current.card);
@@ -83,7 +153,8 @@
     slot.appendChild(card);
     void card.offsetWidth; // lay out the hidden state so that 'in' animates
     card.classList.add('in');
-    current = { id: num(q.id), card: card };
+    current = { id: num(q.id), card: card, since: since(q.since) };
+    tick();
   }
 
   function hideCard() {
@@ -104,9 +175,9 @@
     var row = el('li', 'row');
     row.appendChild(el('span', 'rank'));
     var body = el('div', 'row-body');
-    body.appendChild(el('div', 'row-text'));
+    body.appendChild(chat('div', 'row-text'));
     var meta = el('div', 'row-meta');
-    meta.appendChild(el('span', 'row-author'));
+    meta.appendChild(chat('span', 'row-author'));
     meta.appendChild(el('span', 'onair', cfg.labelOnair));
     body.appendChild(meta);
     row.appendChild(body);
@@ -205,4 +276,5 @@
   }
 
   connect();
+  if (mode === 'card') setInterval(tick, TICK_MS);
 })();
