@@ -144,8 +144,10 @@ func (c *config) meeting(m *Main) meeting.Config {
 		DB: c.db, Channels: c.channelList(), Listen: c.listen, IRC: c.irc, IRCTLS: c.ircTLS,
 		Lang: c.lang, Premoderate: c.premoderate, Session: c.session, ReportThreshold: c.reportThreshold,
 		BannedWords: c.bannedWords, ExtraWords: c.extraBannedWords, ShowAuthors: c.showAuthors,
+		AskURL: c.askURL, AskCode: c.askCode,
+		OBS: c.obs, OBSScene: c.obsScene, OBSSource: c.obsSource,
 		TwitchUser: c.twitchUser, TwitchToken: c.twitchToken,
-		APIToken: m.Getenv("TRIBUNE_API_TOKEN"),
+		APIToken: m.Getenv("TRIBUNE_API_TOKEN"), OBSPassword: m.Getenv("TRIBUNE_OBS_PASSWORD"),
 	}
 	if mc.TwitchUser == "" {
 		mc.TwitchUser, mc.TwitchToken = m.Getenv("TRIBUNE_TWITCH_USER"), m.Getenv("TRIBUNE_TWITCH_TOKEN")

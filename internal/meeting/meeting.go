@@ -25,6 +25,7 @@ import (
 	"github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/bot"
 	"github.com/tribune-live/tribune/match"
+	"github.com/tribune-live/tribune/obs"
 	"github.com/tribune-live/tribune/overlay"
 	"github.com/tribune-live/tribune/store"
 )
@@ -45,9 +46,17 @@ type Config struct {
 	ExtraWords      []string // more banned words (the demo's trolls)
 	ShowAuthors     bool     // authors on stream
 
+	AskURL  string // public address of the ask page, shown on stream
+	AskCode string // meeting code the ask page requires
+
+	OBS       string // obs-websocket address; empty: no automation
+	OBSScene  string // scene while a question is on air
+	OBSSource string // source shown while a question is on air
+
 	// From the environment.
 	TwitchUser, TwitchToken string
 	APIToken                string // overrides the stored control API token
+	OBSPassword             string
 
 	Logger *slog.Logger
 	// WrapStore, when set, wraps the store the Service writes through:
@@ -61,6 +70,7 @@ type Meeting struct {
 	Service *tribune.Service
 	Overlay *overlay.Server
 	Bot     *bot.Client
+	OBS     *obs.Client // nil without --obs
 	// Token is the control API token.
 	Token string
 
@@ -103,6 +113,15 @@ func Start(ctx context.Context, c Config) (_ *Meeting, err error) {
 	if err != nil {
 		return nil, err
 	}
+	obsURL := ""
+	if c.OBS != "" {
+		if obsURL, err = obs.ParseURL(c.OBS); err != nil {
+			return nil, err
+		}
+		if c.OBSScene == "" && c.OBSSource == "" {
+			return nil, errors.New("meeting: --obs needs --obs-scene or --obs-source: what to show while a question is on air")
+		}
+	}
 
 	m.DB = store.NewDB(c.DB)
 	if err := m.DB.Open(); err != nil {
@@ -111,11 +130,8 @@ func Start(ctx context.Context, c Config) (_ *Meeting, err error) {
 	if listener, err = net.Listen("tcp", c.Listen); err != nil {
 		return nil, fmt.Errorf("meeting: listen on %s: %w", c.Listen, err)
 	}
-	// The port is ours: every part that can fail has been tried, and the
-	// session may now change. (TODO: the overlay server serves on this
-	// listener once it takes one; until then it is released here.)
-	listener.Close()
-	listener = nil
+	// Every port is ours and every part that can fail before the session
+	// has been tried: the session may now change.
 
 	var st tribune.Store = m.DB
 	if c.WrapStore != nil {
@@ -146,9 +162,12 @@ func Start(ctx context.Context, c Config) (_ *Meeting, err error) {
 	}
 
 	srv := overlay.NewServer(svc)
-	srv.Addr = c.Listen
+	srv.Listener = listener
 	srv.Token = m.Token
 	srv.Logger = logger
+	srv.ShowAuthors = c.ShowAuthors
+	srv.Lang = c.Lang
+	srv.AskURL, srv.AskCode = c.AskURL, c.AskCode
 	if err := srv.Open(); err != nil {
 		return nil, err
 	}
@@ -164,6 +183,12 @@ func Start(ctx context.Context, c Config) (_ *Meeting, err error) {
 	b.Logger = logger
 	m.Bot = b
 	m.run("chat bot", b.Run, srcCtx)
+	if obsURL != "" {
+		oc := obs.NewClient(svc, obsURL)
+		oc.Password, oc.Scene, oc.Source, oc.Logger = c.OBSPassword, c.OBSScene, c.OBSSource, logger
+		m.OBS = oc
+		m.run("obs", oc.Run, srcCtx)
+	}
 
 	sess, _ := svc.Session(ctx)
 	logger.Info("tribune is running", "channels", strings.Join(c.Channels, ","), "session", sess.ID, "title", sess.Title,
