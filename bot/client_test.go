@@ -94,7 +94,10 @@ func TestCommands(t *testing.T) {
 			line{streamer, "!VOTE   5", "@TownHall voted #5"},
 		)
 	})
+	// A viewer hears of one refusal per 30 s at most: each step below
+	// starts 31 s later, so that its refusals are told.
 	t.Run("VoteRefused", func(t *testing.T) {
+		e.clock.Add(31 * time.Second)
 		e.play(t,
 			line{bob, "!vote 1", "@bob already voted #1"},
 			line{eve, "!vote 3", "@Eve #3 is not open for votes"},
@@ -104,6 +107,7 @@ func TestCommands(t *testing.T) {
 		)
 	})
 	t.Run("Unvote", func(t *testing.T) {
+		e.clock.Add(31 * time.Second)
 		e.play(t,
 			line{carol, "!unvote 1", "@Carol vote removed from #1"},
 			line{dave, "!unvote #1", "@Dave no vote of yours on #1"},
@@ -111,12 +115,14 @@ func TestCommands(t *testing.T) {
 		)
 	})
 	t.Run("Withdraw", func(t *testing.T) {
+		e.clock.Add(31 * time.Second)
 		e.play(t, line{alice, "!withdraw 2", "@Alice #2 is not your question"})
 		e.play(t, line{bob, "!withdraw 2", "@bob #2 withdrawn"})
 		e.play(t, line{bob, "!withdraw #2", "@bob #2 can no longer be withdrawn"})
 		e.play(t, line{carol, "!withdraw 77", "@Carol no question #77"})
 	})
 	t.Run("Report", func(t *testing.T) {
+		e.clock.Add(31 * time.Second)
 		e.play(t, line{frank, "!report 1", "@Frank report on #1 noted"})
 		e.play(t, line{frank, "!report #1", "@Frank already reported #1"})
 		e.play(t, line{eve, "!report 1", "@Eve report on #1 noted"})
@@ -142,6 +148,7 @@ func TestCommands(t *testing.T) {
 		if _, err := e.svc.Ban(ctx, "mallory"); err != nil {
 			t.Fatal(err)
 		}
+		silenced := e.client.Stats().Silenced
 		e.play(t, line{mallory, "!vote 4", "@Mallory you cannot use Tribune commands here"})
 		e.play(t,
 			line{mallory, "!q Let me in", ""},
@@ -156,6 +163,9 @@ func TestCommands(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%d replies to the banned viewer, want 1", n)
 		}
+		if s := e.client.Stats().Silenced - silenced; s != 2 {
+			t.Errorf("Silenced=%d, want the 2 refusals not told", s)
+		}
 		if q, _ := e.svc.Get(4); q.Votes != 3 || q.Reports != 0 {
 			t.Errorf("#4 Votes=%d Reports=%d, want 3 and 0: a banned viewer changes nothing", q.Votes, q.Reports)
 		}
@@ -167,14 +177,15 @@ func TestCommands(t *testing.T) {
 			line{eve, "vote 4", ""},
 			line{frank, "!TOP", ""},
 		)
-		top := e.waitNotice(t, "Top questions:")
-		if !strings.HasPrefix(top, "Top questions: #4 (3) Will taxes go up in 2027? | #5 (2) Where will the new school be built? | ") {
+		// The top list names whoever asked for it.
+		top := e.waitNotice(t, "@Frank Top questions:")
+		if !strings.HasPrefix(top, "@Frank Top questions: #4 (3) Will taxes go up in 2027? | #5 (2) Where will the new school be built? | ") {
 			t.Errorf("top=%q, want #4 then #5 first", top)
 		}
 	})
 	t.Run("Help", func(t *testing.T) {
 		e.play(t, line{bob, "!qhelp", ""})
-		e.waitNotice(t, "Tribune: !q QUESTION to ask · !vote N · !unvote N · !top · !withdraw N · !report N")
+		e.waitNotice(t, "@bob Tribune: !q QUESTION to ask · !vote N · !unvote N · !top · !withdraw N · !report N")
 	})
 
 	for _, r := range e.srv.Replies() {
@@ -203,7 +214,7 @@ func TestFrench(t *testing.T) {
 	)
 	e.play(t, line{b, "!q La piscine municipale va rouvrir quand ?", "@Benoit n°1 déjà posée (en attente de modération) : vote ajouté"})
 	e.play(t, line{b, "!top", ""})
-	e.waitNotice(t, "Aucune question ouverte pour l'instant.")
+	e.waitNotice(t, "@Benoit Aucune question ouverte pour l'instant.")
 }
 
 // TestAnonymous runs the bot without credentials: it joins as a justinfan

@@ -59,6 +59,8 @@ type env struct {
 	health chan string // chat health states, in order
 	cancel context.CancelFunc
 	sent   atomic.Uint64 // command lines sent with say
+	// channels are the channels the bot joins, channel first.
+	channels []string
 }
 
 type envOptions struct {
@@ -68,6 +70,11 @@ type envOptions struct {
 	anonymous bool
 	noWait    bool // do not wait for the join
 	server    func(*twitchfake.Server)
+	// channels are the channels the bot joins; by default only channel.
+	channels []string
+	// clientClock runs the client on the test's clock (reply ages,
+	// pacing) rather than the wall clock.
+	clientClock bool
 }
 
 // newEnv starts a fake server, opens a Service and runs a bot client
@@ -87,7 +94,11 @@ func newEnv(t testing.TB, o envOptions) *env {
 		srv.Close()
 		t.Fatalf("Open: %v", err)
 	}
-	e := &env{srv: srv, db: db, clock: fakeclock.New(time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)), logs: &syncBuffer{}, health: make(chan string, 1024)}
+	e := &env{srv: srv, db: db, clock: fakeclock.New(time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)), logs: &syncBuffer{}, health: make(chan string, 1024),
+		channels: o.channels}
+	if len(e.channels) == 0 {
+		e.channels = []string{channel}
+	}
 	svc := tribune.NewService(db, channel)
 	svc.Now = e.clock.Now
 	svc.Logger = slog.New(slog.NewTextHandler(e.logs, nil))
@@ -111,7 +122,14 @@ func newEnv(t testing.TB, o envOptions) *env {
 		}
 	}()
 
-	c := bot.NewClient(svc, "#"+strings.ToUpper(channel))
+	names := make([]string, len(e.channels))
+	for i, ch := range e.channels {
+		names[i] = "#" + strings.ToUpper(ch)
+	}
+	c := bot.NewClient(svc, names...)
+	if o.clientClock {
+		c.Now = e.clock.Now
+	}
 	c.IrcAddress, c.TLS = srv.Addr(), false
 	if !o.anonymous {
 		c.User, c.Token = botUser, botToken
@@ -151,20 +169,41 @@ func (e *env) waitJoined(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	if err := e.srv.WaitJoined(ctx, channel); err != nil {
-		t.Fatal(err)
+	for _, ch := range e.channels {
+		if err := e.srv.WaitJoined(ctx, ch); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
 // say sends a chat line from u.
 func (e *env) say(t testing.TB, u twitchfake.User, text string) {
 	t.Helper()
-	if n := e.srv.Say(channel, u, text); n == 0 {
-		t.Fatalf("Say(%q): no connection has joined #%s", text, channel)
+	e.sayIn(t, channel, u, text)
+}
+
+// sayIn sends a chat line from u in ch.
+func (e *env) sayIn(t testing.TB, ch string, u twitchfake.User, text string) {
+	t.Helper()
+	if n := e.srv.Say(ch, u, text); n == 0 {
+		t.Fatalf("Say(%q): no connection has joined #%s", text, ch)
 	}
 	if _, ok := chat.Parse(text); ok {
 		e.sent.Add(1)
 	}
+}
+
+// waitReplyIn waits for a reply in ch that has want as one of its parts,
+// and returns it.
+func (e *env) waitReplyIn(t testing.TB, ch, want string) twitchfake.Reply {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	r, err := e.srv.WaitFor(ctx, func(r twitchfake.Reply) bool { return r.Channel == ch && containsPart(r.Text, want) })
+	if err != nil {
+		t.Fatalf("no reply in #%s contains %q: %v\nreplies: %q", ch, want, err, replyTexts(e.srv))
+	}
+	return r
 }
 
 // settle waits until every command sent with say has been applied.

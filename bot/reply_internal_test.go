@@ -1,11 +1,8 @@
 package bot
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 )
 
 // maxInWindow returns the most messages sent within any span of window.
@@ -85,77 +82,28 @@ func TestPacerNeverExceeds(t *testing.T) {
 	}
 }
 
-// TestComposeFolds queues a burst of 500 acknowledgements and checks that
-// they leave in a few messages of at most 500 characters, in order, none
-// lost.
-func TestComposeFolds(t *testing.T) {
-	var c counters
-	r := newReplier(&c)
-	now := time.Now()
-	r.now = func() time.Time { return now }
-	var want []string
-	for i := range 500 {
-		login := fmt.Sprintf("viewer%d", i)
-		msg := fmt.Sprintf("@%s voted #%d", login, i%7+1)
-		if i%3 == 0 {
-			msg = fmt.Sprintf("@%s #%d", login, 100+i)
+// TestPacerSlowMode checks that slow mode spaces the messages of a bot
+// that is not a moderator, and only those.
+func TestPacerSlowMode(t *testing.T) {
+	t0 := time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC)
+	p := newPacer(false, t0)
+	p.setSlow(5 * time.Second)
+	now := t0
+	for i := range 20 {
+		at := p.next(now)
+		if i > 0 && at.Sub(now) < 5*time.Second {
+			t.Fatalf("message %d %v after the previous one in a 5 s slow mode", i, at.Sub(now))
 		}
-		r.add(login, msg)
-		want = append(want, msg)
+		now = at
+		p.take(now)
 	}
-	var got []string
-	messages := 0
-	r.mu.Lock()
-	for len(r.pending) > 0 {
-		msg, n := r.composeLocked(now)
-		if n == 0 || msg == "" {
-			t.Fatal("composeLocked returned nothing with replies pending")
-		}
-		if utf8.RuneCountInString(msg) > MaxMessageRunes {
-			t.Errorf("message of %d characters, want at most %d", utf8.RuneCountInString(msg), MaxMessageRunes)
-		}
-		parts := strings.Split(msg, partSep)
-		if len(parts) != n {
-			t.Errorf("message carries %d parts, composeLocked says %d", len(parts), n)
-		}
-		got = append(got, parts...)
-		messages++
+	p.setModerator(true, now)
+	if at := p.next(now); at.After(now) {
+		t.Errorf("a moderator waits %v in slow mode, want no wait", at.Sub(now))
 	}
-	r.mu.Unlock()
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("parts differ from the replies queued: got %d, want %d", len(got), len(want))
-	}
-	if messages > 25 {
-		t.Errorf("500 acknowledgements took %d messages, want at most 25", messages)
-	}
-	if len(r.perUser) != 0 {
-		t.Errorf("perUser has %d entries after sending everything, want 0", len(r.perUser))
-	}
-}
-
-func TestReplierCaps(t *testing.T) {
-	var c counters
-	r := newReplier(&c)
-	for range maxPerUser + 2 {
-		r.add("spammer", "@spammer #1 already asked")
-	}
-	if n := len(r.pending); n != maxPerUser {
-		t.Errorf("pending=%d for one viewer, want %d", n, maxPerUser)
-	}
-	if d := c.dropped.Load(); d != 2 {
-		t.Errorf("dropped=%d, want 2", d)
-	}
-	r.notify("top", "Top: #1")
-	r.notify("top", "Top: #2")
-	if n := len(r.notices); n != 1 || r.notices[0].text != "Top: #2" {
-		t.Errorf("notices=%+v, want the latest top only", r.notices)
-	}
-	// Stale replies are dropped rather than sent minutes late.
-	r.mu.Lock()
-	msg, _ := r.composeLocked(time.Now()) // the notice first
-	msg2, n := r.composeLocked(time.Now().Add(maxAge + time.Second))
-	r.mu.Unlock()
-	if msg != "Top: #2" || msg2 != "" || n != 0 {
-		t.Errorf("compose=%q then %q (%d parts), want the notice then nothing", msg, msg2, n)
+	p.setModerator(false, now)
+	p.setSlow(0)
+	if at := p.next(now); at.Sub(now) > userGap {
+		t.Errorf("slow mode off: wait %v, want at most %v", at.Sub(now), userGap)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -38,7 +39,7 @@ func TestDropMidMeeting(t *testing.T) {
 		e.say(t, viewer(i), fmt.Sprintf("!vote %d", q.ID))
 	}
 	e.settle(t)
-	e.waitReply(t, "@Viewer99 voted #1")
+	waitAcked(t, e, q.ID, 100)
 
 	e.srv.Drop()
 	seen := e.waitHealth(t, bot.HealthConnected)
@@ -58,7 +59,7 @@ func TestDropMidMeeting(t *testing.T) {
 	if got, _ := e.svc.Get(q.ID); got.Votes != 301 {
 		t.Errorf("Votes=%d, want 301 (the host and 300 viewers)", got.Votes)
 	}
-	e.waitReply(t, "@Viewer299 voted #1")
+	waitAcked(t, e, q.ID, 300)
 	e.waitReply(t, "@Viewer0 already voted #1")
 	if s := e.client.Stats(); s.Connects != 2 {
 		t.Errorf("Connects=%d, want 2", s.Connects)
@@ -213,7 +214,9 @@ func TestCrowdLoad(t *testing.T) {
 }
 
 // TestBurstFolded has 500 viewers vote at once: their acknowledgements are
-// folded into a few messages of at most 500 characters, none lost.
+// folded into a few messages of at most 500 characters, and those that
+// cannot leave within 5 s are counted in a summary: every vote is
+// acknowledged once, none lost.
 func TestBurstFolded(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{moderator: true, service: func(s *tribune.Service) { s.Premoderate = false },
@@ -229,19 +232,26 @@ func TestBurstFolded(t *testing.T) {
 	for i := range msgs {
 		want[fmt.Sprintf("@Viewer%d voted #%d", i, q.ID)] = true
 	}
+	var acked, summed int
 	eventually(t, "500 acknowledgements", func() bool {
-		n := 0
+		acked, summed = 0, 0
+		seen := map[string]bool{}
 		for _, r := range e.srv.Replies() {
+			summed += summaryCounts(t, r.Text)[q.ID]
 			for _, p := range strings.Split(r.Text, ", ") {
 				if want[p] {
-					n++
+					if seen[p] {
+						t.Fatalf("%q acknowledged twice", p)
+					}
+					seen[p] = true
+					acked++
 				}
 			}
 		}
-		return n == len(want)
+		return acked+summed == len(want)
 	})
 	replies := e.srv.Replies()
-	t.Logf("500 acknowledgements in %d messages", len(replies))
+	t.Logf("500 acknowledgements in %d messages: %d one by one, %d in summaries", len(replies), acked, summed)
 	if len(replies) > 30 {
 		t.Errorf("500 acknowledgements took %d messages, want at most 30", len(replies))
 	}
@@ -251,9 +261,57 @@ func TestBurstFolded(t *testing.T) {
 		}
 	}
 	checkSendLimits(t, replies, bot.ModeratorLimit)
-	if s := e.client.Stats(); s.Parts != 500 || s.Replies != uint64(len(replies)) {
-		t.Errorf("Stats Parts=%d Replies=%d, want 500 and %d", s.Parts, s.Replies, len(replies))
+	if s := e.client.Stats(); s.Parts != uint64(acked) || s.Folded != uint64(summed) || s.Dropped != 0 || s.Replies != uint64(len(replies)) {
+		t.Errorf("Stats %+v, want Parts %d, Folded %d, no drop, Replies %d", s, acked, summed, len(replies))
 	}
+}
+
+// waitAcked waits until n votes for question id have been acknowledged,
+// one by one ("@name voted #id") or counted in a summary.
+func waitAcked(t testing.TB, e *env, id, n int) {
+	t.Helper()
+	ack := regexp.MustCompile(fmt.Sprintf(`^@\S+ voted #%d( \x{E0000})?$`, id))
+	got := 0
+	for deadline := time.Now().Add(waitLimit); ; time.Sleep(5 * time.Millisecond) {
+		got = 0
+		for _, r := range e.srv.Replies() {
+			got += summaryCounts(t, r.Text)[id]
+			for _, p := range strings.Split(r.Text, ", ") {
+				if ack.MatchString(p) {
+					got++
+				}
+			}
+		}
+		if got >= n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d votes for #%d acknowledged, want %d", got, id, n)
+		}
+	}
+	if got != n {
+		t.Fatalf("%d votes for #%d acknowledged, want %d", got, id, n)
+	}
+}
+
+// summaryCounts reads a summary message ("votes counted: #12 +40, #7
+// +12") into votes by question; a message that is not a summary gives
+// nothing.
+func summaryCounts(t testing.TB, text string) map[int]int {
+	t.Helper()
+	rest, ok := strings.CutPrefix(text, "votes counted: ")
+	if !ok {
+		return nil
+	}
+	out := map[int]int{}
+	for _, item := range strings.Split(rest, ", ") {
+		var id, n int
+		if _, err := fmt.Sscanf(item, "#%d +%d", &id, &n); err != nil {
+			t.Fatalf("summary %q: item %q: %v", text, item, err)
+		}
+		out[id] += n
+	}
+	return out
 }
 
 // checkSendLimits fails if the server received more than limit messages

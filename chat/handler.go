@@ -61,7 +61,9 @@ type Handler struct {
 	// (DefaultRefusalInterval, DefaultNoticeInterval).
 	RefusalInterval, NoticeInterval time.Duration
 	Logger                          *slog.Logger
-	Now                             func() time.Time
+	// Now, when set, is the clock of those intervals; by default they
+	// follow the Service's clock, like its own rate limits.
+	Now func() time.Time
 
 	mu       sync.Mutex
 	refused  map[tribune.Identity]time.Time // last refusal told, per viewer
@@ -73,7 +75,7 @@ func NewHandler(svc *tribune.Service, lang string) *Handler {
 	return &Handler{
 		svc: svc, cat: catalogue(lang), MaxRunes: 500,
 		RefusalInterval: DefaultRefusalInterval, NoticeInterval: DefaultNoticeInterval,
-		Logger: slog.Default(), Now: time.Now,
+		Logger:  slog.Default(),
 		refused: map[tribune.Identity]time.Time{},
 	}
 }
@@ -129,7 +131,7 @@ func (h *Handler) Handle(ctx context.Context, a tribune.Actor, cmd Command) (r R
 		}
 	case KindTop:
 		r.Priority = PriorityInfo
-		r.Text = topMessage(h.cat, h.svc.Top(3), h.MaxRunes)
+		r.Text = topMessage(h.cat, h.svc.Top(3), h.MaxRunes, h.svc.Words)
 		return r, true
 	case KindHelp:
 		r.Priority = PriorityInfo
@@ -161,13 +163,21 @@ func (h *Handler) Handle(ctx context.Context, a tribune.Actor, cmd Command) (r R
 	return r, h.mayRefuse(a)
 }
 
+// Summary words one message that reports vote acknowledgements a source
+// could not send one by one: votes maps a question number to the votes
+// counted for it ("votes counted: #12 +40, #7 +12"), most votes first, as
+// many as fit in MaxRunes. It returns "" when votes is empty.
+func (h *Handler) Summary(votes map[int]int) string {
+	return summaryMessage(h.cat, votes, h.MaxRunes)
+}
+
 // mayRefuse reports whether a may be told of a refusal now: once per
 // RefusalInterval, so that a flooder's refusals cost one message.
 func (h *Handler) mayRefuse(a tribune.Actor) bool {
 	if a.Privileged() {
 		return true
 	}
-	now := h.Now()
+	now := h.now()
 	who := a.Identity()
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -186,10 +196,20 @@ func (h *Handler) mayRefuse(a tribune.Actor) bool {
 	return true
 }
 
+func (h *Handler) now() time.Time {
+	switch {
+	case h.Now != nil:
+		return h.Now()
+	case h.svc != nil && h.svc.Now != nil:
+		return h.svc.Now()
+	}
+	return time.Now()
+}
+
 // mayNotice reports whether the chat may be told now that storage fails:
 // once per NoticeInterval for everyone.
 func (h *Handler) mayNotice() bool {
-	now := h.Now()
+	now := h.now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !h.noticeAt.IsZero() && now.Sub(h.noticeAt) < h.NoticeInterval {

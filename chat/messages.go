@@ -2,6 +2,7 @@ package chat
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -44,6 +45,8 @@ const (
 	msgHelp            = "help"              //
 	msgInvalid         = "invalid"           //
 	msgDupPendingVoted = "dup_pending_voted" // %d id
+	msgVotesCounted    = "votes_counted"     // %s items
+	msgVotesItem       = "votes_item"        // %d id, %d votes
 )
 
 var catalogues = map[string]map[string]string{
@@ -76,6 +79,8 @@ var catalogues = map[string]map[string]string{
 		msgTopHeader:       "Top questions:",
 		msgTopEmpty:        "No open questions yet. Ask with !q your question",
 		msgHelp:            "Tribune: !q QUESTION to ask · !vote N · !unvote N · !top · !withdraw N · !report N",
+		msgVotesCounted:    "votes counted: %s",
+		msgVotesItem:       "#%d +%d",
 	},
 	"fr": {
 		msgAsked:           "n°%d",
@@ -106,6 +111,8 @@ var catalogues = map[string]map[string]string{
 		msgTopHeader:       "Questions en tête :",
 		msgTopEmpty:        "Aucune question ouverte pour l'instant. Posez la vôtre avec !q votre question",
 		msgHelp:            "Tribune : !q QUESTION pour poser · !vote N · !unvote N · !top · !withdraw N · !report N",
+		msgVotesCounted:    "votes comptés : %s",
+		msgVotesItem:       "n°%d +%d",
 	},
 }
 
@@ -186,8 +193,11 @@ func intArg(err error, name string, def int) int {
 }
 
 // topMessage formats the !top reply: the questions' numbers, votes and
-// texts, each text shortened so that the whole fits in max runes.
-func topMessage(c map[string]string, top []tribune.Question, max int) string {
+// texts, each text shortened so that the whole fits in max runes. Texts
+// are stored clean, but the reply does not rely on it: a text is made one
+// safe line, and one that holds a banned word (words may be nil) is left
+// out, its number and votes kept.
+func topMessage(c map[string]string, top []tribune.Question, max int, words tribune.WordFilter) string {
 	if len(top) == 0 {
 		return text(c, msgTopEmpty)
 	}
@@ -196,10 +206,57 @@ func topMessage(c map[string]string, top []tribune.Question, max int) string {
 	room := max - utf8.RuneCountInString(head) - 8*len(top)
 	per := room / len(top)
 	for i, q := range top {
-		prefix := "#" + strconv.Itoa(q.ID) + " (" + strconv.Itoa(q.Votes) + ") "
-		items[i] = prefix + shorten(q.Text, per-utf8.RuneCountInString(prefix))
+		prefix := "#" + strconv.Itoa(q.ID) + " (" + strconv.Itoa(q.Votes) + ")"
+		t := tribune.CleanText(SafeLine(q.Text))
+		if words != nil {
+			if _, found := words.Find(t); found {
+				t = ""
+			}
+		}
+		if t == "" {
+			items[i] = prefix
+			continue
+		}
+		items[i] = prefix + " " + shorten(t, per-utf8.RuneCountInString(prefix)-1)
 	}
 	return Clip(head+" "+strings.Join(items, " | "), max)
+}
+
+// summaryMessage formats the summary of folded vote acknowledgements,
+// most votes first (lower numbers first among equals), with as many
+// questions as fit in max runes.
+func summaryMessage(c map[string]string, votes map[int]int, max int) string {
+	ids := make([]int, 0, len(votes))
+	for id, n := range votes {
+		if n > 0 {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return ""
+	}
+	slices.SortFunc(ids, func(a, b int) int {
+		if votes[a] != votes[b] {
+			return votes[b] - votes[a]
+		}
+		return a - b
+	})
+	head := utf8.RuneCountInString(text(c, msgVotesCounted, ""))
+	var items []string
+	runes := head
+	for _, id := range ids {
+		item := text(c, msgVotesItem, id, votes[id])
+		n := utf8.RuneCountInString(item)
+		if len(items) > 0 {
+			n += 2
+		}
+		if runes+n > max {
+			break
+		}
+		items = append(items, item)
+		runes += n
+	}
+	return text(c, msgVotesCounted, strings.Join(items, ", "))
 }
 
 // shorten cuts s to at most n runes, marking the cut with "…". Replies

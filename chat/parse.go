@@ -2,6 +2,7 @@ package chat
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/tribune-live/tribune"
@@ -59,8 +60,9 @@ const maxDigits = 9
 // command of the design, at almost no cost for messages that do not start
 // with '!'. Command names are case-insensitive; spaces around them and
 // around arguments, and the invisible characters chat clients append
-// (U+E0000, U+034F, zero-width spaces), are tolerated; a number may be
-// written "12" or "#12". Parse is pure and safe for concurrent use.
+// (U+E0000, U+034F, zero-width spaces), are tolerated; a number is a whole
+// token, "12" or "#12" (see number). Parse is pure, safe for concurrent
+// use, and allocates nothing.
 func Parse(text string) (Command, bool) {
 	i := 0
 	for i < len(text) && (text[i] == ' ' || text[i] == '\t') {
@@ -95,7 +97,7 @@ func Parse(text string) (Command, bool) {
 	// The name must end here: at the end, a space, or an invisible mark.
 	if len(rest) > 0 && rest[0] >= utf8.RuneSelf {
 		r, _ := utf8.DecodeRuneInString(rest)
-		if !invisible(r) {
+		if !blank(r) {
 			return Command{}, false
 		}
 	}
@@ -128,9 +130,12 @@ func Parse(text string) (Command, bool) {
 	return cmd, true
 }
 
-// number reads the question number that starts the argument: "12",
-// "#12", "# 12", followed by nothing, a space, an invisible mark or a
-// punctuation sign. It returns 0 for anything else.
+// number reads the question number that starts the argument. A number is
+// a whole token: "12" or "#12" (also "# 12"), ASCII digits only, ended by
+// the end of the text, a space or an invisible mark. Closing punctuation
+// may end the token ("!vote 12!", "!vote #12."), but nothing else may
+// follow the digits within it: "1.5", "12abc", "1e3", "1,5" are not
+// numbers. It returns 0 for anything that is not a number.
 func number(s string) int {
 	s = skipBlank(s)
 	if strings.HasPrefix(s, "#") {
@@ -147,19 +152,31 @@ func number(s string) int {
 	if digits == 0 {
 		return 0
 	}
-	if s = s[digits:]; s != "" {
-		switch c := s[0]; {
-		case c == ' ' || c == '\t' || c == '.' || c == ',' || c == '!' || c == '?' || c == ')' || c == ';' || c == ':':
-		case c >= utf8.RuneSelf:
-			r, _ := utf8.DecodeRuneInString(s)
-			if !invisible(r) {
-				return 0
-			}
-		default:
-			return 0
+	s = s[digits:]
+	for s != "" && closing(s[0]) {
+		s = s[1:]
+	}
+	if s == "" || s[0] == ' ' || s[0] == '\t' {
+		return n
+	}
+	if s[0] >= utf8.RuneSelf {
+		if r, _ := utf8.DecodeRuneInString(s); blank(r) {
+			return n
 		}
 	}
-	return n
+	return 0
+}
+
+// closing reports the punctuation that may close a number's token: the
+// end of a sentence or of a parenthesis, never a decimal separator
+// followed by more digits (closing only counts when the token ends after
+// it).
+func closing(c byte) bool {
+	switch c {
+	case '.', ',', '!', '?', ')', ';', ':':
+		return true
+	}
+	return false
 }
 
 // skipBlank skips spaces and invisible marks.
@@ -171,7 +188,7 @@ func skipBlank(s string) string {
 		}
 		if s[0] >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(s)
-			if invisible(r) {
+			if blank(r) {
 				s = s[size:]
 				continue
 			}
@@ -180,6 +197,10 @@ func skipBlank(s string) string {
 	}
 	return s
 }
+
+// blank reports the non-ASCII runes that separate tokens: Unicode spaces
+// (an IME's ideographic space, a no-break space) and the invisible marks.
+func blank(r rune) bool { return invisible(r) || unicode.IsSpace(r) }
 
 // invisible reports the characters chat clients add to messages without
 // meaning: those tribune.CleanText drops, and the zero-width joiners, which

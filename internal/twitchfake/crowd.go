@@ -21,11 +21,22 @@ var DemoBannedWords = []string{"crétin", "idiot", "scumbag"}
 // and script, spam, an over-long text). Questions are town-hall topics in
 // French and English. The sequence of lines is fixed by Seed.
 //
+// A Crowd may play a co-stream (NewCoStream): its viewers then live in
+// Channel and the channels of Also, one each, and a share of their lines
+// is typed during a Twitch Shared Chat session, sent with a mirror into
+// every other channel of the crowd.
+//
 // Set the fields before Run; a Crowd runs once at a time.
 type Crowd struct {
 	Server  *Server
 	Channel string
-	Seed    uint64
+	// Also lists the other channels of a co-stream (none by default).
+	Also []string
+	// Shared is the share of lines, from 0 to 1, sent as Shared Chat
+	// messages with mirrors in the crowd's other channels (0 by default;
+	// NewCoStream sets DefaultShared). It matters only with Also.
+	Shared float64
+	Seed   uint64
 	// Viewers is how many distinct viewers speak (default 60).
 	Viewers int
 	// Mean intervals between questions, votes, chat lines and trolls
@@ -43,6 +54,7 @@ type Crowd struct {
 	asked   []askedQ // questions asked so far, in order
 	groupAt int      // next question group
 	votes   []vote   // votes cast, for !unvote
+	homes   []string // the crowd's channels: viewer i lives in homes[i%len]
 	// Sent counts the lines sent, by kind ("ask", "vote", "chat", …), for
 	// tests and status lines. Read it after Run returns.
 	Sent map[string]int
@@ -68,17 +80,50 @@ func NewCrowd(srv *Server, channel string, seed uint64) *Crowd {
 	}
 }
 
-// Run waits until a client has joined the channel, then plays the crowd
-// until ctx is done. It returns nil when ctx ends.
+// DefaultShared is the share of a co-stream crowd's lines that are
+// mirrored by Shared Chat.
+const DefaultShared = 0.3
+
+// NewCoStream returns a Crowd whose viewers speak in every channel of
+// channels (the first is Channel, the others Also), with DefaultShared of
+// their lines mirrored into the other channels.
+func NewCoStream(srv *Server, channels []string, seed uint64) *Crowd {
+	c := NewCrowd(srv, "", seed)
+	if len(channels) > 0 {
+		c.Channel = normChannel(channels[0])
+		for _, ch := range channels[1:] {
+			c.Also = append(c.Also, normChannel(ch))
+		}
+	}
+	c.Shared = DefaultShared
+	return c
+}
+
+// channels returns every channel the crowd speaks in, Channel first.
+func (c *Crowd) channels() []string {
+	out := []string{normChannel(c.Channel)}
+	for _, ch := range c.Also {
+		if ch = normChannel(ch); ch != "" && ch != out[0] {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+// Run waits until a client has joined every channel of the crowd, then
+// plays the crowd until ctx is done. It returns nil when ctx ends.
 func (c *Crowd) Run(ctx context.Context) error {
 	if c.Server == nil || c.Channel == "" {
 		return fmt.Errorf("twitchfake: crowd needs a server and a channel")
 	}
-	if err := c.Server.WaitJoined(ctx, c.Channel); err != nil {
-		if ctx.Err() != nil {
-			return nil
+	channels := c.channels()
+	for _, ch := range channels {
+		if err := c.Server.WaitJoined(ctx, ch); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
 		}
-		return err
 	}
 	c.init()
 	tick := c.Tick
@@ -89,7 +134,17 @@ func (c *Crowd) Run(ctx context.Context) error {
 	defer t.Stop()
 	for {
 		for _, m := range c.Step(tick) {
-			c.Server.Say(c.Channel, m.User, m.Text)
+			if !m.Shared {
+				c.Server.Say(m.Channel, m.User, m.Text)
+				continue
+			}
+			var mirrors []string
+			for _, ch := range channels {
+				if ch != m.Channel {
+					mirrors = append(mirrors, ch)
+				}
+			}
+			c.Server.SayShared(m.Channel, mirrors, m.User, m.Text)
 		}
 		select {
 		case <-t.C:
@@ -126,6 +181,7 @@ func (c *Crowd) init() {
 	}
 	c.votes = nil
 	c.Sent = map[string]int{}
+	c.homes = c.channels()
 }
 
 // Step advances the crowd by d of simulated time and returns the messages
@@ -139,7 +195,11 @@ func (c *Crowd) Step(d time.Duration) []Message {
 		// Twitch, for a third of the viewers.
 		user.FirstMessage = !c.spoke[u] && u%3 == 2
 		c.spoke[u] = true
-		out = append(out, Message{User: user, Text: text})
+		m := Message{User: user, Text: text, Channel: c.homes[u%len(c.homes)]}
+		if len(c.homes) > 1 && c.Shared > 0 {
+			m.Shared = c.rng.Float64() < c.Shared
+		}
+		out = append(out, m)
 		c.Sent[kind]++
 	}
 	if c.happens(d, c.ChatEvery) {

@@ -3,8 +3,12 @@
 // github.com/gempir/go-twitch-irc needs (CAP REQ, PASS, NICK, JOIN, PART,
 // PING/PONG, PRIVMSG), sends chat lines with the IRCv3 tags Twitch sends,
 // records every PRIVMSG a client sends (the bot's replies), and can drop
-// connections or ask clients to reconnect. A Crowd plays simulated viewers
-// for demos.
+// connections or ask clients to reconnect. It also plays what Twitch does
+// around a meeting: Shared Chat mirrors (SayShared), platform moderation
+// (Delete, Ban, Timeout: CLEARMSG and CLEARCHAT), slow mode (SetSlow, with
+// ROOMSTATE and msg_slowmode refusals) and rate-limit refusals (Refuse). A
+// Crowd plays simulated viewers for demos, on one channel or on a
+// co-stream's two.
 //
 // A Server listens on 127.0.0.1 only, on a port chosen by the system:
 //
@@ -60,10 +64,16 @@ type Reply struct {
 	Channel string // without '#'
 	Text    string
 	Nick    string // the sending connection's NICK
+	// Parent is the reply-parent-msg-id tag of a native reply, or "".
+	Parent string
 	// Anonymous is true when the connection logged in as a justinfan
 	// user: real Twitch ignores what such connections send.
 	Anonymous bool
-	Time      time.Time
+	// Refused is the msg-id of the NOTICE with which the server refused
+	// the message (msg_slowmode, msg_ratelimit), or "" when it was
+	// accepted. Replies lists only accepted messages; Attempts lists all.
+	Refused string
+	Time    time.Time
 }
 
 // Server is a fake Twitch IRC server. Its methods are safe for concurrent
@@ -76,6 +86,11 @@ type Server struct {
 	replies     []Reply
 	changed     chan struct{} // closed and replaced whenever joins or replies change
 	botBadges   string
+	badgesIn    map[string]string // per-channel overrides of botBadges
+	slow        map[string]int    // slow mode of each channel, in seconds
+	lastSent    map[sentKey]time.Time
+	refuse      map[string]*refusal // by channel
+	received    []string            // lines from clients but PASS, the latest maxReceived
 	rejectLogin bool
 	hold        bool
 	msgSeq      uint64
@@ -83,6 +98,18 @@ type Server struct {
 
 	wg sync.WaitGroup // the accept loop and every connection's goroutine
 }
+
+// sentKey names a client account in a channel, for slow mode.
+type sentKey struct{ nick, channel string }
+
+// refusal is a number of PRIVMSGs to refuse with a NOTICE msg-id.
+type refusal struct {
+	msgID string
+	n     int
+}
+
+// maxReceived bounds the client lines a Server keeps for Received.
+const maxReceived = 10000
 
 // conn is one client connection. Only its serve goroutine reads it; writes
 // are serialised by wmu.
@@ -105,9 +132,13 @@ func Start() (*Server, error) {
 		return nil, fmt.Errorf("twitchfake: listen: %w", err)
 	}
 	s := &Server{
-		ln:      ln,
-		conns:   map[*conn]struct{}{},
-		changed: make(chan struct{}),
+		ln:       ln,
+		conns:    map[*conn]struct{}{},
+		changed:  make(chan struct{}),
+		badgesIn: map[string]string{},
+		slow:     map[string]int{},
+		lastSent: map[sentKey]time.Time{},
+		refuse:   map[string]*refusal{},
 	}
 	s.wg.Add(1)
 	go s.accept()
@@ -161,6 +192,58 @@ func (s *Server) SetBotBadges(badges string) {
 	for _, f := range lines {
 		f()
 	}
+}
+
+// SetBotBadgesIn sets the badges of the bot's connection in channel alone,
+// overriding SetBotBadges there ("" goes back to the common badges):
+// a bot may moderate one channel of a co-stream and not the other.
+func (s *Server) SetBotBadgesIn(channel, badges string) {
+	channel = normChannel(channel)
+	s.mu.Lock()
+	if badges == "" {
+		delete(s.badgesIn, channel)
+	} else {
+		s.badgesIn[channel] = badges
+	}
+	var lines []func()
+	for c := range s.conns {
+		if c.joined[channel] {
+			line := s.userStateLocked(c, channel)
+			lines = append(lines, func() { c.write(line) })
+		}
+	}
+	s.mu.Unlock()
+	for _, f := range lines {
+		f()
+	}
+}
+
+// SetSlow puts channel in slow mode, as a Twitch moderator's /slow does:
+// joined connections receive a ROOMSTATE with slow=seconds (0 ends slow
+// mode), and from then on a client that is not a moderator or the
+// broadcaster there has each PRIVMSG sent sooner than seconds after its
+// last accepted one refused with NOTICE msg_slowmode.
+func (s *Server) SetSlow(channel string, seconds int) {
+	channel = normChannel(channel)
+	s.mu.Lock()
+	s.slow[channel] = max(seconds, 0)
+	s.mu.Unlock()
+	s.broadcast(channel, "@room-id="+RoomID(channel)+";slow="+strconv.Itoa(max(seconds, 0))+" :"+Host+" ROOMSTATE #"+channel)
+}
+
+// Refuse makes the server refuse the next n PRIVMSGs clients send in
+// channel with a NOTICE of msgID ("msg_ratelimit", "msg_slowmode", …), as
+// Twitch does when its own count of a bot's messages disagrees with the
+// bot's. n = 0 cancels.
+func (s *Server) Refuse(channel, msgID string, n int) {
+	channel = normChannel(channel)
+	s.mu.Lock()
+	if n <= 0 {
+		delete(s.refuse, channel)
+	} else {
+		s.refuse[channel] = &refusal{msgID: msgID, n: n}
+	}
+	s.mu.Unlock()
 }
 
 // RejectLogin makes the server refuse new logins as Twitch does a bad
@@ -223,12 +306,38 @@ func (s *Server) WaitJoined(ctx context.Context, channel string) error {
 	}
 }
 
-// Replies returns every PRIVMSG clients have sent, oldest first.
+// Replies returns every PRIVMSG clients have sent that the server
+// accepted, oldest first.
 func (s *Server) Replies() []Reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Reply, 0, len(s.replies))
+	for _, r := range s.replies {
+		if r.Refused == "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Attempts returns every PRIVMSG clients have sent, refused ones
+// included, oldest first.
+func (s *Server) Attempts() []Reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Reply, len(s.replies))
 	copy(out, s.replies)
+	return out
+}
+
+// Received returns the latest lines clients sent, as they arrived and in
+// order (at most 10 000; PASS lines, which carry a token, are not kept):
+// tests read them to check what reaches the socket.
+func (s *Server) Received() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, len(s.received))
+	copy(out, s.received)
 	return out
 }
 
@@ -240,10 +349,18 @@ func (s *Server) ResetReplies() {
 	s.mu.Unlock()
 }
 
-// WaitReply waits until a recorded reply's text satisfies match, looking at
+// WaitReply waits until an accepted reply's text satisfies match, looking at
 // every reply since the start (or the last ResetReplies) and then at new
 // ones, and returns that text.
 func (s *Server) WaitReply(ctx context.Context, match func(text string) bool) (string, error) {
+	r, err := s.WaitFor(ctx, func(r Reply) bool { return match(r.Text) })
+	return r.Text, err
+}
+
+// WaitFor waits until an accepted reply satisfies match (its channel, its
+// text, its parent), looking at every reply since the start (or the last
+// ResetReplies) and then at new ones, and returns it.
+func (s *Server) WaitFor(ctx context.Context, match func(Reply) bool) (Reply, error) {
 	seen := 0
 	for {
 		s.mu.Lock()
@@ -253,16 +370,16 @@ func (s *Server) WaitReply(ctx context.Context, match func(text string) bool) (s
 		news, ch := s.replies[seen:], s.changed
 		seen = len(s.replies)
 		for _, r := range news {
-			if match(r.Text) {
+			if r.Refused == "" && match(r) {
 				s.mu.Unlock()
-				return r.Text, nil
+				return r, nil
 			}
 		}
 		s.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return "", fmt.Errorf("twitchfake: wait for a reply: %w", ctx.Err())
+			return Reply{}, fmt.Errorf("twitchfake: wait for a reply: %w", ctx.Err())
 		}
 	}
 }
@@ -276,10 +393,16 @@ func (s *Server) Say(channel string, u User, text string) int {
 	return s.broadcast(channel, line)
 }
 
-// Message is one chat message for SayAll.
+// Message is one chat message for SayAll, or one line a Crowd says.
 type Message struct {
 	User User
 	Text string
+	// Channel is where the message is typed; "" is the channel SayAll is
+	// given. A Crowd on several channels sets it.
+	Channel string
+	// Shared marks a message of a Shared Chat session: a Crowd sends it
+	// with a mirror into each of its other channels (SayShared).
+	Shared bool
 }
 
 // SayAll sends msgs in order to every connection that has joined channel,
@@ -361,12 +484,53 @@ func (s *Server) broadcast(channel string, lines ...string) int {
 // Line returns the PRIVMSG line, with Twitch's tags, that carries text from
 // u in channel. Each call gets a new message id.
 func (s *Server) Line(channel string, u User, text string) string {
-	channel = normChannel(channel)
+	return PrivmsgLine(channel, u, text, s.nextSeq(), time.Now())
+}
+
+func (s *Server) nextSeq() uint64 {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.msgSeq++
-	seq := s.msgSeq
-	s.mu.Unlock()
-	return PrivmsgLine(channel, u, text, seq, time.Now())
+	return s.msgSeq
+}
+
+// SharedLines returns the lines of one message u types in origin during a
+// Twitch Shared Chat session with the channels of mirrors: the original
+// as origin receives it, and its mirror in each channel of mirrors
+// (copies[i] for mirrors[i]), as Twitch sends them. Every copy carries
+// source-room-id (origin's room) and source-id (the original's id); the
+// original's are its own. A mirror has its own id and room-id, and the
+// author's badges in origin as source-badges, while its badges are the
+// author's in the mirror's channel: none. origin need not be a channel
+// any client joined: a co-streamer's channel Tribune does not read.
+func (s *Server) SharedLines(origin string, u User, text string, mirrors ...string) (original string, copies []string) {
+	origin = normChannel(origin)
+	now := time.Now()
+	seq := s.nextSeq()
+	id := messageID(seq)
+	badges, badgeInfo := userBadges(u)
+	src := &source{room: RoomID(origin), id: id, badges: badges, badgeInfo: badgeInfo}
+	original = privmsg(origin, u, text, id, now, src)
+	mu := u
+	mu.Badges, mu.Broadcaster, mu.Moderator, mu.VIP, mu.Subscriber = "", false, false, false, false
+	for _, ch := range mirrors {
+		copies = append(copies, privmsg(normChannel(ch), mu, text, messageID(s.nextSeq()), now, src))
+	}
+	return original, copies
+}
+
+// SayShared sends one message of a Shared Chat session (see SharedLines):
+// the original to the connections that joined origin, and a mirror to
+// those that joined each channel of mirrors. It returns how many lines it
+// delivered in all, and the original's id (which every mirror carries as
+// source-id).
+func (s *Server) SayShared(origin string, mirrors []string, u User, text string) (delivered int, id string) {
+	original, copies := s.SharedLines(origin, u, text, mirrors...)
+	delivered = s.broadcast(normChannel(origin), original)
+	for i, ch := range mirrors {
+		delivered += s.broadcast(normChannel(ch), copies[i])
+	}
+	return delivered, Tag(original, "id")
 }
 
 // PrivmsgLine formats a PRIVMSG as Twitch sends it: badge-info, badges,
@@ -375,7 +539,43 @@ func (s *Server) Line(channel string, u User, text string) string {
 // user-type tags, then the source and the text. seq makes the message id;
 // sent is the tmi-sent-ts.
 func PrivmsgLine(channel string, u User, text string, seq uint64, sent time.Time) string {
-	channel = normChannel(channel)
+	return privmsg(normChannel(channel), u, text, messageID(seq), sent, nil)
+}
+
+// source holds the Shared Chat tags of a message: where it was typed.
+type source struct {
+	room, id, badges, badgeInfo string
+}
+
+// messageID returns the message id of sequence number seq, in the form
+// of Twitch's (a UUID).
+func messageID(seq uint64) string {
+	return fmt.Sprintf("%08x-0000-4000-8000-%012x", seq>>48, seq&0xffffffffffff)
+}
+
+// userBadges returns the badges and badge-info tags of u.
+func userBadges(u User) (badges, badgeInfo string) {
+	if u.Badges != "" {
+		return u.Badges, ""
+	}
+	var b []string
+	if u.Broadcaster {
+		b = append(b, "broadcaster/1")
+	}
+	if u.Moderator {
+		b = append(b, "moderator/1")
+	}
+	if u.VIP {
+		b = append(b, "vip/1")
+	}
+	if u.Subscriber {
+		b = append(b, "subscriber/12")
+		badgeInfo = "subscriber/14"
+	}
+	return strings.Join(b, ","), badgeInfo
+}
+
+func privmsg(channel string, u User, text, id string, sent time.Time, src *source) string {
 	login := strings.ToLower(u.Login)
 	if login == "" {
 		login = "anonymous"
@@ -384,28 +584,11 @@ func PrivmsgLine(channel string, u User, text string, seq uint64, sent time.Time
 	if display == "" {
 		display = login
 	}
-	id := u.ID
-	if id == "" {
-		id = UserID(login)
+	uid := u.ID
+	if uid == "" {
+		uid = UserID(login)
 	}
-	badges, badgeInfo := u.Badges, ""
-	if badges == "" {
-		var b []string
-		if u.Broadcaster {
-			b = append(b, "broadcaster/1")
-		}
-		if u.Moderator {
-			b = append(b, "moderator/1")
-		}
-		if u.VIP {
-			b = append(b, "vip/1")
-		}
-		if u.Subscriber {
-			b = append(b, "subscriber/12")
-			badgeInfo = "subscriber/14"
-		}
-		badges = strings.Join(b, ",")
-	}
+	badges, badgeInfo := userBadges(u)
 	userType := ""
 	if u.Moderator {
 		userType = "mod"
@@ -423,17 +606,27 @@ func PrivmsgLine(channel string, u User, text string, seq uint64, sent time.Time
 	sb.WriteString(";emotes=;first-msg=")
 	sb.WriteString(flag(u.FirstMessage))
 	sb.WriteString(";flags=;id=")
-	fmt.Fprintf(&sb, "%08x-0000-4000-8000-%012x", seq>>48, seq&0xffffffffffff)
+	sb.WriteString(id)
 	sb.WriteString(";mod=")
 	sb.WriteString(flag(u.Moderator))
 	sb.WriteString(";returning-chatter=0;room-id=")
 	sb.WriteString(RoomID(channel))
+	if src != nil {
+		sb.WriteString(";source-badge-info=")
+		sb.WriteString(src.badgeInfo)
+		sb.WriteString(";source-badges=")
+		sb.WriteString(src.badges)
+		sb.WriteString(";source-id=")
+		sb.WriteString(src.id)
+		sb.WriteString(";source-only=0;source-room-id=")
+		sb.WriteString(src.room)
+	}
 	sb.WriteString(";subscriber=")
 	sb.WriteString(flag(u.Subscriber))
 	sb.WriteString(";tmi-sent-ts=")
 	sb.WriteString(strconv.FormatInt(sent.UnixMilli(), 10))
 	sb.WriteString(";turbo=0;user-id=")
-	sb.WriteString(escapeTag(id))
+	sb.WriteString(escapeTag(uid))
 	sb.WriteString(";user-type=")
 	sb.WriteString(userType)
 	sb.WriteString(" :")
@@ -447,6 +640,65 @@ func PrivmsgLine(channel string, u User, text string, seq uint64, sent time.Time
 	sb.WriteString(" :")
 	sb.WriteString(oneLine(text))
 	return sb.String()
+}
+
+// Tag returns the value of tag in a raw line's IRCv3 tags, unescaped, or
+// "" when the line has no such tag: the id of a line from Line, say.
+func Tag(line, tag string) string {
+	if !strings.HasPrefix(line, "@") {
+		return ""
+	}
+	tags, _, _ := strings.Cut(line[1:], " ")
+	for _, kv := range strings.Split(tags, ";") {
+		if k, v, _ := strings.Cut(kv, "="); k == tag {
+			return unescapeTag(v)
+		}
+	}
+	return ""
+}
+
+// Delete deletes the message msgID of login in channel, as a Twitch
+// moderator does: joined connections receive CLEARMSG with target-msg-id.
+// It returns how many connections it reached.
+func (s *Server) Delete(channel, login, msgID string) int {
+	channel = normChannel(channel)
+	return s.broadcast(channel, "@login="+escapeTag(strings.ToLower(login))+";room-id="+RoomID(channel)+
+		";target-msg-id="+escapeTag(msgID)+";tmi-sent-ts="+strconv.FormatInt(time.Now().UnixMilli(), 10)+
+		" :"+Host+" CLEARMSG #"+channel+" :")
+}
+
+// Ban bans u from channel for good, as a Twitch moderator's /ban does:
+// joined connections receive CLEARCHAT with target-user-id and no
+// ban-duration. It returns how many connections it reached.
+func (s *Server) Ban(channel string, u User) int { return s.clearChat(channel, u, 0) }
+
+// Timeout times u out of channel for d (at least a second), as /timeout
+// does: CLEARCHAT with target-user-id and ban-duration in seconds.
+func (s *Server) Timeout(channel string, u User, d time.Duration) int {
+	return s.clearChat(channel, u, max(int(d/time.Second), 1))
+}
+
+// ClearChat clears channel's whole chat, as /clear does: CLEARCHAT with
+// no target.
+func (s *Server) ClearChat(channel string) int {
+	channel = normChannel(channel)
+	return s.broadcast(channel, "@room-id="+RoomID(channel)+";tmi-sent-ts="+strconv.FormatInt(time.Now().UnixMilli(), 10)+
+		" :"+Host+" CLEARCHAT #"+channel)
+}
+
+func (s *Server) clearChat(channel string, u User, seconds int) int {
+	channel = normChannel(channel)
+	login := strings.ToLower(u.Login)
+	id := u.ID
+	if id == "" {
+		id = UserID(login)
+	}
+	tags := "@"
+	if seconds > 0 {
+		tags += "ban-duration=" + strconv.Itoa(seconds) + ";"
+	}
+	tags += "room-id=" + RoomID(channel) + ";target-user-id=" + escapeTag(id) + ";tmi-sent-ts=" + strconv.FormatInt(time.Now().UnixMilli(), 10)
+	return s.broadcast(channel, tags+" :"+Host+" CLEARCHAT #"+channel+" :"+login)
 }
 
 // RoomID returns the room-id the server gives channel: stable, numeric.
@@ -480,6 +732,34 @@ func escapeTag(v string) string {
 	}
 	r := strings.NewReplacer(`\`, `\\`, ";", `\:`, " ", `\s`, "\r", `\r`, "\n", `\n`)
 	return r.Replace(v)
+}
+
+// unescapeTag undoes escapeTag.
+func unescapeTag(v string) string {
+	if !strings.Contains(v, `\`) {
+		return v
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] != '\\' || i+1 == len(v) {
+			b.WriteByte(v[i])
+			continue
+		}
+		i++
+		switch v[i] {
+		case ':':
+			b.WriteByte(';')
+		case 's':
+			b.WriteByte(' ')
+		case 'r':
+			b.WriteByte('\r')
+		case 'n':
+			b.WriteByte('\n')
+		default:
+			b.WriteByte(v[i])
+		}
+	}
+	return b.String()
 }
 
 // oneLine keeps text on one IRC line.
@@ -567,15 +847,25 @@ func (s *Server) handle(c *conn, line string) bool {
 	if hold {
 		return true
 	}
+	raw := line
 	// Clients may prefix their own tags (@reply-parent-msg-id=… PRIVMSG).
+	var clientTags string
 	if strings.HasPrefix(line, "@") {
 		if i := strings.IndexByte(line, ' '); i >= 0 {
-			line = line[i+1:]
+			clientTags, line = line[:i], line[i+1:]
 		} else {
 			return true
 		}
 	}
 	cmd, rest, _ := strings.Cut(line, " ")
+	if !strings.EqualFold(cmd, "PASS") {
+		s.mu.Lock()
+		if len(s.received) == maxReceived {
+			s.received = append(s.received[:0], s.received[maxReceived/2:]...)
+		}
+		s.received = append(s.received, raw)
+		s.mu.Unlock()
+	}
 	switch strings.ToUpper(cmd) {
 	case "CAP":
 		// "CAP REQ :twitch.tv/tags twitch.tv/commands"
@@ -625,23 +915,64 @@ func (s *Server) handle(c *conn, line string) bool {
 	case "PRIVMSG":
 		target, text, _ := strings.Cut(rest, " ")
 		text = strings.TrimPrefix(text, ":")
+		now := time.Now()
 		s.mu.Lock()
-		r := Reply{Channel: normChannel(target), Text: text, Nick: c.nick, Anonymous: anonymous(c.nick), Time: time.Now()}
+		r := Reply{Channel: normChannel(target), Text: text, Nick: c.nick, Parent: Tag(clientTags, "reply-parent-msg-id"),
+			Anonymous: anonymous(c.nick), Time: now}
+		var answer string
+		if c.joined[r.Channel] && !r.Anonymous {
+			if r.Refused, answer = s.refuseLocked(c, r.Channel, now); r.Refused == "" {
+				// Twitch answers each message the bot sends with its USERSTATE.
+				answer = s.userStateLocked(c, r.Channel)
+				s.lastSent[sentKey{c.nick, r.Channel}] = now
+			}
+		}
 		s.replies = append(s.replies, r)
 		s.notifyLocked()
-		var us string
-		if c.joined[r.Channel] && !r.Anonymous {
-			// Twitch answers each message the bot sends with its USERSTATE.
-			us = s.userStateLocked(c, r.Channel)
-		}
 		s.mu.Unlock()
-		if us != "" {
-			c.write(us)
+		if answer != "" {
+			c.write(answer)
 		}
 	case "QUIT":
 		return false
 	}
 	return true
+}
+
+// refuseLocked decides whether the server refuses a PRIVMSG of c in
+// channel sent at now: a refusal set with Refuse, or slow mode. It returns
+// the NOTICE's msg-id and line, or "". The caller holds s.mu.
+func (s *Server) refuseLocked(c *conn, channel string, now time.Time) (msgID, notice string) {
+	if r := s.refuse[channel]; r != nil {
+		if r.n--; r.n <= 0 {
+			delete(s.refuse, channel)
+		}
+		text := "Your message was not sent because you are sending messages too quickly."
+		if r.msgID == "msg_slowmode" {
+			text = "This room is in slow mode and you are sending messages too quickly. You will be able to talk again in 1 seconds."
+		}
+		return r.msgID, "@msg-id=" + r.msgID + " :" + Host + " NOTICE #" + channel + " :" + text
+	}
+	slow := s.slow[channel]
+	badges := s.badgesLocked(channel)
+	if slow == 0 || strings.Contains(badges, "moderator/") || strings.Contains(badges, "broadcaster/") {
+		return "", ""
+	}
+	last, ok := s.lastSent[sentKey{c.nick, channel}]
+	if !ok || now.Sub(last) >= time.Duration(slow)*time.Second {
+		return "", ""
+	}
+	wait := int((time.Duration(slow)*time.Second - now.Sub(last) + time.Second - 1) / time.Second)
+	return "msg_slowmode", "@msg-id=msg_slowmode :" + Host + " NOTICE #" + channel +
+		" :This room is in slow mode and you are sending messages too quickly. You will be able to talk again in " + strconv.Itoa(wait) + " seconds."
+}
+
+// badgesLocked returns the bot's badges in channel. The caller holds s.mu.
+func (s *Server) badgesLocked(channel string) string {
+	if b, ok := s.badgesIn[channel]; ok {
+		return b
+	}
+	return s.botBadges
 }
 
 func (s *Server) join(c *conn, rest string) {
@@ -666,7 +997,7 @@ func (s *Server) join(c *conn, rest string) {
 		if !anonymous(nick) {
 			lines = append(lines, s.userStateLocked(c, ch))
 		}
-		lines = append(lines, "@emote-only=0;followers-only=-1;r9k=0;room-id="+RoomID(ch)+";slow=0;subs-only=0 :"+Host+" ROOMSTATE #"+ch)
+		lines = append(lines, "@emote-only=0;followers-only=-1;r9k=0;room-id="+RoomID(ch)+";slow="+strconv.Itoa(s.slow[ch])+";subs-only=0 :"+Host+" ROOMSTATE #"+ch)
 		// The connection counts as joined before the echo leaves, so that
 		// a client that has seen its JOIN echoed is sure to receive what
 		// is said from then on.
@@ -700,12 +1031,13 @@ func (s *Server) part(c *conn, rest string) {
 // userStateLocked returns the USERSTATE line for c in channel. The caller
 // holds s.mu.
 func (s *Server) userStateLocked(c *conn, channel string) string {
+	badges := s.badgesLocked(channel)
 	mod := "0"
 	userType := ""
-	if strings.Contains(s.botBadges, "moderator/") {
+	if strings.Contains(badges, "moderator/") {
 		mod, userType = "1", "mod"
 	}
-	return "@badge-info=;badges=" + s.botBadges + ";color=;display-name=" + c.nick +
+	return "@badge-info=;badges=" + badges + ";color=;display-name=" + c.nick +
 		";emote-sets=0;mod=" + mod + ";subscriber=0;user-type=" + userType +
 		" :" + Host + " USERSTATE #" + channel
 }

@@ -287,3 +287,222 @@ func TestCrowdRun(t *testing.T) {
 		t.Errorf("Run: %v", err)
 	}
 }
+
+// joinedClient is a real go-twitch-irc client joined to channels, whose
+// callbacks feed channels the test reads.
+type joinedClient struct {
+	tc      *twitch.Client
+	privmsg chan twitch.PrivateMessage
+	clear   chan twitch.ClearMessage
+	chat    chan twitch.ClearChatMessage
+	room    chan twitch.RoomStateMessage
+	notice  chan twitch.NoticeMessage
+}
+
+func joinClient(t *testing.T, srv *twitchfake.Server, channels ...string) *joinedClient {
+	t.Helper()
+	j := &joinedClient{
+		tc:      twitch.NewClient("tribunebot", "oauth:x"),
+		privmsg: make(chan twitch.PrivateMessage, 64), clear: make(chan twitch.ClearMessage, 16),
+		chat: make(chan twitch.ClearChatMessage, 16), room: make(chan twitch.RoomStateMessage, 16),
+		notice: make(chan twitch.NoticeMessage, 16),
+	}
+	j.tc.IrcAddress, j.tc.TLS = srv.Addr(), false
+	// The callbacks never block: a blocked callback would stall the
+	// client's reader, and its Disconnect with it.
+	j.tc.OnPrivateMessage(func(m twitch.PrivateMessage) { offer(j.privmsg, m) })
+	j.tc.OnClearMessage(func(m twitch.ClearMessage) { offer(j.clear, m) })
+	j.tc.OnClearChatMessage(func(m twitch.ClearChatMessage) { offer(j.chat, m) })
+	j.tc.OnRoomStateMessage(func(m twitch.RoomStateMessage) { offer(j.room, m) })
+	j.tc.OnNoticeMessage(func(m twitch.NoticeMessage) { offer(j.notice, m) })
+	j.tc.Join(channels...)
+	done := make(chan error, 1)
+	go func() { done <- j.tc.Connect() }()
+	t.Cleanup(func() {
+		j.tc.Disconnect()
+		<-done
+	})
+	for _, ch := range channels {
+		if err := srv.WaitJoined(timeout(t), ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return j
+}
+
+func offer[T any](c chan<- T, v T) {
+	select {
+	case c <- v:
+	default:
+	}
+}
+
+func next[T any](t *testing.T, c <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-time.After(5 * time.Second):
+		var zero T
+		t.Fatalf("nothing received on %T", c)
+		return zero
+	}
+}
+
+// TestSharedChat checks the tags of a Shared Chat message and its mirror
+// as go-twitch-irc reads them.
+func TestSharedChat(t *testing.T) {
+	srv := startServer(t)
+	j := joinClient(t, srv, "mp", "party")
+	next(t, j.room)
+	next(t, j.room)
+	u := twitchfake.User{ID: "77", Login: "ann", DisplayName: "Ann", Moderator: true}
+	n, id := srv.SayShared("mp", []string{"party"}, u, "!q Will the tram run at night?")
+	if n != 2 || id == "" {
+		t.Fatalf("SayShared delivered %d lines, id %q; want 2 and an id", n, id)
+	}
+	byChannel := map[string]twitch.PrivateMessage{}
+	for range 2 {
+		m := next(t, j.privmsg)
+		byChannel[m.Channel] = m
+	}
+	orig, mirror := byChannel["mp"], byChannel["party"]
+	if orig.ID != id || orig.Tags["source-id"] != id || orig.Tags["source-room-id"] != twitchfake.RoomID("mp") || orig.User.Badges["moderator"] != 1 {
+		t.Errorf("original=%+v", orig.Tags)
+	}
+	if mirror.ID == id || mirror.ID == "" || mirror.RoomID != twitchfake.RoomID("party") ||
+		mirror.Tags["source-id"] != id || mirror.Tags["source-room-id"] != twitchfake.RoomID("mp") ||
+		mirror.Tags["source-badges"] != "moderator/1" || len(mirror.User.Badges) != 0 || mirror.User.ID != "77" ||
+		mirror.Message != "!q Will the tram run at night?" {
+		t.Errorf("mirror=%+v %+v", mirror.Tags, mirror.User)
+	}
+	// A co-streamer's channel nobody joined: only the mirror arrives.
+	if n, _ := srv.SayShared("elsewhere", []string{"mp"}, u, "hello"); n != 1 {
+		t.Errorf("SayShared from a channel nobody joined delivered %d lines, want 1", n)
+	}
+	if m := next(t, j.privmsg); m.Channel != "mp" || m.Tags["source-room-id"] != twitchfake.RoomID("elsewhere") {
+		t.Errorf("foreign mirror=%+v", m.Tags)
+	}
+	if got := twitchfake.Tag(srv.Line("mp", twitchfake.User{Login: "x", DisplayName: "a b;c"}, "hi"), "display-name"); got != "a b;c" {
+		t.Errorf("Tag(display-name)=%q", got)
+	}
+}
+
+// TestPlatformModeration checks CLEARMSG and CLEARCHAT as go-twitch-irc
+// reads them.
+func TestPlatformModeration(t *testing.T) {
+	srv := startServer(t)
+	j := joinClient(t, srv, "townhall")
+	u := twitchfake.User{ID: "42", Login: "Troll"}
+	if n := srv.Delete("townhall", "troll", "abc-123"); n != 1 {
+		t.Fatalf("Delete reached %d connections", n)
+	}
+	if m := next(t, j.clear); m.TargetMsgID != "abc-123" || m.Login != "troll" || m.Channel != "townhall" {
+		t.Errorf("CLEARMSG=%+v", m)
+	}
+	srv.Ban("townhall", u)
+	if m := next(t, j.chat); m.TargetUserID != "42" || m.TargetUsername != "troll" || m.BanDuration != 0 || m.Tags["ban-duration"] != "" {
+		t.Errorf("ban CLEARCHAT=%+v", m)
+	}
+	srv.Timeout("townhall", u, 10*time.Minute)
+	if m := next(t, j.chat); m.TargetUserID != "42" || m.BanDuration != 600 {
+		t.Errorf("timeout CLEARCHAT=%+v", m)
+	}
+	srv.ClearChat("townhall")
+	if m := next(t, j.chat); m.TargetUserID != "" || m.Channel != "townhall" {
+		t.Errorf("clear CLEARCHAT=%+v", m)
+	}
+}
+
+// TestSlowModeAndRefusals checks that the server refuses what Twitch
+// would: messages faster than slow mode, and those set with Refuse.
+func TestSlowModeAndRefusals(t *testing.T) {
+	srv := startServer(t)
+	j := joinClient(t, srv, "townhall", "party")
+	srv.SetSlow("townhall", 30)
+	for {
+		if m := next(t, j.room); m.Channel == "townhall" && m.State["slow"] == 30 {
+			break
+		}
+	}
+	j.tc.Say("townhall", "@a #1")
+	j.tc.Say("townhall", "@b #2")
+	if m := next(t, j.notice); m.MsgID != "msg_slowmode" || m.Channel != "townhall" {
+		t.Errorf("NOTICE=%+v, want msg_slowmode in #townhall", m)
+	}
+	// A moderator is not held by slow mode.
+	srv.SetBotBadgesIn("townhall", "moderator/1")
+	j.tc.Say("townhall", "@c #3")
+	srv.Refuse("party", "msg_ratelimit", 1)
+	j.tc.Say("party", "@d #4")
+	if m := next(t, j.notice); m.MsgID != "msg_ratelimit" || m.Channel != "party" {
+		t.Errorf("NOTICE=%+v, want msg_ratelimit in #party", m)
+	}
+	j.tc.Say("party", "@e #5")
+	if _, err := srv.WaitReply(timeout(t), func(text string) bool { return text == "@e #5" }); err != nil {
+		t.Fatal(err)
+	}
+	var accepted, refused []string
+	for _, r := range srv.Attempts() {
+		if r.Refused != "" {
+			refused = append(refused, r.Text+" "+r.Refused)
+		} else {
+			accepted = append(accepted, r.Text)
+		}
+	}
+	if strings.Join(accepted, "|") != "@a #1|@c #3|@e #5" || strings.Join(refused, "|") != "@b #2 msg_slowmode|@d #4 msg_ratelimit" {
+		t.Errorf("accepted %q, refused %q", accepted, refused)
+	}
+	if n := len(srv.Replies()); n != 3 {
+		t.Errorf("Replies has %d messages, want the 3 accepted", n)
+	}
+	for _, l := range srv.Received() {
+		if strings.HasPrefix(l, "PASS") {
+			t.Errorf("Received keeps the token line %q", l)
+		}
+	}
+}
+
+// TestCoStreamCrowd checks that a co-stream crowd speaks in both channels
+// and mirrors part of its lines.
+func TestCoStreamCrowd(t *testing.T) {
+	c := twitchfake.NewCoStream(nil, []string{"tribune_demo", "#Tribune_Party"}, 3)
+	perChannel, shared := map[string]int{}, 0
+	for range 3000 {
+		for _, m := range c.Step(100 * time.Millisecond) {
+			perChannel[m.Channel]++
+			if m.Shared {
+				shared++
+			}
+		}
+	}
+	total := perChannel["tribune_demo"] + perChannel["tribune_party"]
+	if len(perChannel) != 2 || perChannel["tribune_demo"] < total/4 || perChannel["tribune_party"] < total/4 {
+		t.Errorf("lines per channel %v, want both channels", perChannel)
+	}
+	if shared < total/5 || shared > total/2 {
+		t.Errorf("%d of %d lines shared, want about %.0f%%", shared, total, twitchfake.DefaultShared*100)
+	}
+
+	srv := startServer(t)
+	j := joinClient(t, srv, "tribune_demo", "tribune_party")
+	crowd := twitchfake.NewCoStream(srv, []string{"tribune_demo", "tribune_party"}, 1)
+	crowd.Tick = time.Millisecond
+	crowd.AskEvery, crowd.VoteEvery, crowd.ChatEvery = 2*time.Millisecond, 2*time.Millisecond, 2*time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- crowd.Run(ctx) }()
+	seen := map[string]bool{}
+	mirrors := 0
+	for len(seen) < 2 || mirrors == 0 {
+		m := next(t, j.privmsg)
+		seen[m.Channel] = true
+		if src := m.Tags["source-room-id"]; src != "" && src != m.RoomID {
+			mirrors++
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+}
