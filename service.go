@@ -23,6 +23,8 @@ const (
 // own lock while it calls a Matcher, so implementations need no locking, but
 // they run on the write path and must be fast.
 type Matcher interface {
+	// Add indexes question id; ids are the Service's question numbers,
+	// 1 to n.
 	Add(id int, text string)
 	Remove(id int)
 	// Match returns the id of a question that text repeats.
@@ -36,7 +38,8 @@ type Matcher interface {
 
 // WordFilter finds banned words in a text.
 type WordFilter interface {
-	// Find returns the first banned word of text.
+	// Find returns the first banned word of text, given as it was
+	// received (before CleanText), so that it reads what a screen draws.
 	Find(text string) (word string, found bool)
 }
 

@@ -6,7 +6,10 @@
 // interfaces the core needs (Store), the errors, and the Service: the only
 // place that changes state. Adapters (bot, overlay, tui) turn their input
 // into Service calls and the Service's Events into their output. This
-// package imports only the standard library.
+// package imports no other package of this module; beside the standard
+// library it uses golang.org/x/text and rivo/uniseg for the Unicode rules
+// of clean text (normalisation, grapheme clusters), which the standard
+// library lacks.
 package tribune
 
 import (

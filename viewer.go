@@ -31,7 +31,9 @@ func (s *Service) Ask(ctx context.Context, a Actor, text string) (AskResult, err
 		return AskResult{}, Errorf(EINVALID, ReasonInvalidRequest, "a question needs its author's user id")
 	}
 	if s.Words != nil {
-		if w, found := s.Words.Find(clean); found {
+		// As received: a right-to-left override shows a reversed word the
+		// way the screen draws it, which cleaning would no longer tell.
+		if w, found := s.Words.Find(text); found {
 			return AskResult{}, Errorf(EINVALID, ReasonBannedWord, "question contains a banned word").With("word", w)
 		}
 	}

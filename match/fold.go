@@ -9,9 +9,10 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// fold returns text as it is compared: compatibility-decomposed (NFKD, so
-// that full-width and ligature letters read as plain ones), without
-// combining marks (accents), case-folded. "Écoles ÉLÈVES" → "ecoles eleves".
+// fold returns text as the Matcher compares it: compatibility-decomposed
+// (NFKD, so that full-width and ligature letters read as plain ones),
+// without combining marks (accents), case-folded. "Écoles ÉLÈVES" →
+// "ecoles eleves".
 func fold(text string) string {
 	if isASCII(text) {
 		return asciiLower(text)
@@ -63,28 +64,4 @@ func asciiLower(s string) string {
 		}
 	}
 	return s
-}
-
-// words splits folded text into its words: runs of letters and digits.
-// Apostrophes, hyphens and every other sign separate words, so "l'école"
-// gives "l", "ecole" and "va-t-il" gives "va", "t", "il".
-func words(folded string) []string {
-	var out []string
-	start := -1
-	for i, r := range folded {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 {
-			out = append(out, folded[start:i])
-			start = -1
-		}
-	}
-	if start >= 0 {
-		out = append(out, folded[start:])
-	}
-	return out
 }

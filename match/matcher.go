@@ -34,8 +34,9 @@ const DefaultThreshold = 0.7
 // questions: only questions that share one of the rarest key words of the
 // text can reach the threshold, and only those are compared. The index is
 // compact, since it holds every open question of a session for the whole
-// meeting: key words are numbered, postings are 32-bit entries kept sorted,
-// and a question is 12 bytes plus its key-word numbers.
+// meeting: key words are numbered, postings are 32-bit question ids kept
+// sorted, and a question is 12 bytes plus its key-word numbers, in a table
+// indexed by id: the Service numbers a session's questions 1, 2, 3….
 //
 // Add only queues the text: a goroutine indexes what is queued, outside
 // the caller's lock, so that the Service loading 100 000 questions at
@@ -54,10 +55,7 @@ type Matcher struct {
 	idle  sync.Cond      // on mu: signalled when the builder has applied what it took
 	dict  map[string]tok // every key word seen, numbered
 	post  [][]entry      // key word number → questions that have it, sorted
-	docs  []doc          // by id: entry e >= 0 is question e
-	xdocs []doc          // entry e < 0 is xdocs[^e]: ids too large (or negative) for docs
-	xid   []int          // id of each xdocs slot
-	xslot map[int]int32  // id → live xdocs slot
+	docs  []doc          // by id
 	arena []tok          // key-word numbers of the questions; a doc's are arena[off:off+n]
 	waste int            // arena entries no live doc uses
 	live  int
@@ -80,7 +78,8 @@ type tok uint32
 
 const critBit tok = 1 << 31
 
-// entry names an indexed question in a posting list (see Matcher.docs).
+// entry is a question id in a posting list: 32 bits, as ids are below
+// maxID.
 type entry int32
 
 type doc struct {
@@ -99,9 +98,9 @@ type op struct {
 
 // Sizes of the index's moving parts.
 const (
-	// maxDense bounds the ids kept in a table indexed by id; others (no
-	// Service makes them) go to a map.
-	maxDense = 1 << 24
+	// maxID bounds the ids indexed: docs is a table indexed by id, and the
+	// Service numbers questions densely from 1.
+	maxID = 1 << 24
 	// buildChunk is how many queued texts the builder takes at a time:
 	// the lock is held only while a chunk's key words are inserted.
 	buildChunk = 256
@@ -116,8 +115,13 @@ func NewMatcher() *Matcher {
 
 // Add indexes question id with its text, replacing what id had. It
 // returns at once: the text is indexed in the background, before any later
-// Match.
+// Match. id is a question number as the Service makes them, 1, 2, 3…: the
+// index is a table indexed by id, and an id below 0 or from 2^24 on is not
+// indexed.
 func (m *Matcher) Add(id int, text string) {
+	if id < 0 || id >= maxID {
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.pending = append(m.pending, op{id: id, text: text})
@@ -237,31 +241,6 @@ func (m *Matcher) settleLocked() {
 	m.pending = nil // a start's queue is big: let it go
 }
 
-// find returns the entry of question id, if it is indexed.
-func (m *Matcher) find(id int) (entry, bool) {
-	if id >= 0 && id < len(m.docs) && m.docs[id].live {
-		return entry(id), true
-	}
-	if x, ok := m.xslot[id]; ok {
-		return ^entry(x), true
-	}
-	return 0, false
-}
-
-func (m *Matcher) doc(e entry) *doc {
-	if e >= 0 {
-		return &m.docs[e]
-	}
-	return &m.xdocs[^e]
-}
-
-func (m *Matcher) id(e entry) int {
-	if e >= 0 {
-		return int(e)
-	}
-	return m.xid[^e]
-}
-
 // insertLocked indexes id with key words kw (sorted, unique), replacing
 // what id had.
 func (m *Matcher) insertLocked(id int, kw []string) {
@@ -281,25 +260,11 @@ func (m *Matcher) insertLocked(id int, kw []string) {
 	}
 	toks := m.arena[off:]
 	slices.Sort(toks)
-	d := doc{off: uint32(off), n: uint16(len(toks)), live: true}
-	var e entry
-	switch {
-	case id >= 0 && id < maxDense && id < 2*len(m.docs)+1024:
-		if id >= len(m.docs) {
-			m.docs = slices.Grow(m.docs, id+1-len(m.docs))[:id+1]
-		}
-		m.docs[id] = d
-		e = entry(id)
-	default:
-		if m.xslot == nil {
-			m.xslot = map[int]int32{}
-		}
-		x := int32(len(m.xdocs))
-		m.xdocs = append(m.xdocs, d)
-		m.xid = append(m.xid, id)
-		m.xslot[id] = x
-		e = ^entry(x)
+	if id >= len(m.docs) {
+		m.docs = slices.Grow(m.docs, id+1-len(m.docs))[:id+1]
 	}
+	m.docs[id] = doc{off: uint32(off), n: uint16(len(toks)), live: true}
+	e := entry(id)
 	m.live++
 	for _, t := range toks {
 		k := t &^ critBit
@@ -314,11 +279,10 @@ func (m *Matcher) insertLocked(id int, kw []string) {
 }
 
 func (m *Matcher) removeLocked(id int) {
-	e, ok := m.find(id)
-	if !ok {
+	if id < 0 || id >= len(m.docs) || !m.docs[id].live {
 		return
 	}
-	d := m.doc(e)
+	e, d := entry(id), &m.docs[id]
 	for _, t := range m.arena[d.off : d.off+uint32(d.n)] {
 		k := t &^ critBit
 		if i, found := slices.BinarySearch(m.post[k], e); found {
@@ -328,9 +292,6 @@ func (m *Matcher) removeLocked(id int) {
 	d.live = false
 	m.live--
 	m.waste += int(d.n)
-	if e < 0 {
-		delete(m.xslot, id)
-	}
 	if m.waste > 1<<16 && m.waste > len(m.arena)/2 {
 		m.compact()
 	}
@@ -340,17 +301,13 @@ func (m *Matcher) removeLocked(id int) {
 // arena.
 func (m *Matcher) compact() {
 	arena := make([]tok, 0, len(m.arena)-m.waste)
-	move := func(ds []doc) {
-		for i := range ds {
-			if d := &ds[i]; d.live {
-				off := len(arena)
-				arena = append(arena, m.arena[d.off:d.off+uint32(d.n)]...)
-				d.off = uint32(off)
-			}
+	for i := range m.docs {
+		if d := &m.docs[i]; d.live {
+			off := len(arena)
+			arena = append(arena, m.arena[d.off:d.off+uint32(d.n)]...)
+			d.off = uint32(off)
 		}
 	}
-	move(m.docs)
-	move(m.xdocs)
 	m.arena, m.waste = arena, 0
 }
 
@@ -405,15 +362,12 @@ func (m *Matcher) Match(text string) (int, bool) {
 		for i := range m.docs {
 			m.docs[i].seen = 0
 		}
-		for i := range m.xdocs {
-			m.xdocs[i].seen = 0
-		}
 		m.epoch = 1
 	}
 	candidates := m.candidates[:0]
 	for _, t := range order[:p] {
 		for _, e := range m.post[t&^critBit] {
-			d := m.doc(e)
+			d := &m.docs[e]
 			if d.seen != m.epoch {
 				d.seen, d.hits = m.epoch, 0
 			}
@@ -428,8 +382,7 @@ func (m *Matcher) Match(text string) (int, bool) {
 	m.candidates = candidates
 	best, bestScore := 0, -1.0
 	for _, e := range candidates {
-		d := m.doc(e)
-		id := m.id(e)
+		d, id := &m.docs[e], int(e)
 		if s, ok := similarity(a, unknown, m.arena[d.off:d.off+uint32(d.n)], th); ok && (s > bestScore || s == bestScore && id < best) {
 			best, bestScore = id, s
 		}
@@ -546,8 +499,9 @@ func appendKeyWords(dst []string, text string) []string {
 const maxKeyWords = 1<<16 - 1
 
 // nextWord returns the first word of folded at or after byte i, and the
-// index after it; "" at the end. A word is a run of letters and digits, as
-// in words.
+// index after it; "" at the end. A word is a run of letters and digits:
+// apostrophes, hyphens and every other sign separate words, so "l'école"
+// gives "l", "ecole" and "va-t-il" gives "va", "t", "il".
 func nextWord(folded string, i int) (string, int) {
 	start := -1
 	for i < len(folded) {

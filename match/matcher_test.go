@@ -249,23 +249,32 @@ func TestMatcherWhileBuilding(t *testing.T) {
 	})
 }
 
-// TestMatcherLargeIDs indexes ids far apart, which are not kept in the
-// table indexed by id.
-func TestMatcherLargeIDs(t *testing.T) {
+// TestMatcherIDs: ids are question numbers, 0 and up, kept in a table
+// indexed by id; an id the Service never makes (negative, or from 2^24 on)
+// is not indexed, and does not take the Matcher down (1<<40 would be a
+// table of 13 TB).
+func TestMatcherIDs(t *testing.T) {
 	m := match.NewMatcher()
-	ids := []int{-5, 0, 1, 1 << 30, 1 << 40}
+	ids := []int{0, 1, 2, 5000}
 	for i, id := range ids {
 		m.Add(id, fmt.Sprintf("When will bridge number %d reopen?", i))
+	}
+	for _, id := range []int{-5, 1 << 24, 1 << 40} {
+		m.Add(id, "Will the pool reopen in June?")
+		m.Remove(id)
 	}
 	for i, id := range ids {
 		if got, ok := m.Match(fmt.Sprintf("when is bridge number %d reopening", i)); !ok || got != id {
 			t.Errorf("Match(bridge %d)=%d,%v, want %d", i, got, ok, id)
 		}
 	}
-	m.Remove(1 << 30)
-	m.Add(1<<30, "Will the pool reopen in June?")
-	if got, ok := m.Match("will the pool reopen in june"); !ok || got != 1<<30 {
-		t.Errorf("Match(pool)=%d,%v, want %d", got, ok, 1<<30)
+	if got, ok := m.Match("will the pool reopen in june"); ok {
+		t.Errorf("Match(pool)=%d, want none: its ids are not indexed", got)
+	}
+	m.Remove(5000)
+	m.Add(5000, "Will the pool reopen in June?")
+	if got, ok := m.Match("will the pool reopen in june"); !ok || got != 5000 {
+		t.Errorf("Match(pool)=%d,%v, want 5000", got, ok)
 	}
 	if got := m.Len(); got != len(ids) {
 		t.Errorf("Len=%d, want %d", got, len(ids))
