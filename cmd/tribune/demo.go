@@ -6,11 +6,18 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/tribune-live/tribune/internal/meeting"
 	"github.com/tribune-live/tribune/internal/twitchfake"
+	"github.com/tribune-live/tribune/internal/youtubefake"
 )
 
-// demoChannel is the channel the simulated chat plays in.
-const demoChannel = "tribune_demo"
+// The demo's simulated platforms: the two Twitch channels of a co-stream
+// its chat plays in, and the YouTube broadcast (a video id is 11 characters).
+const (
+	demoChannel      = "tribune_demo"
+	demoPartyChannel = "tribune_party"
+	demoVideo        = "tribuneDemo"
+)
 
 func (m *Main) runDemo(ctx context.Context, args []string) error {
 	var c config
@@ -21,7 +28,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	// The demo shows questions flowing without a moderator at hand; first
 	// messages are still held, so both paths are visible.
 	_ = fs.Set("premoderate", "false")
-	_ = fs.Set("channel", demoChannel)
+	_ = fs.Set("channel", demoChannel+","+demoPartyChannel)
 	_ = fs.Set("db", "")
 	if err := m.parseMeeting(fs, &c, args); err != nil {
 		return err
@@ -44,20 +51,45 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	// simulated chat as it would on Twitch, and the trolls' words are banned.
 	c.twitchUser, c.twitchToken = "tribune_bot", "oauth:demo"
 	c.extraBannedWords = twitchfake.DemoBannedWords
-	startCrowd := func(ctx context.Context) {
-		go twitchfake.NewCrowd(chat, c.channelList()[0], *seed).Run(ctx)
+
+	yt, err := youtubefake.Start()
+	if err != nil {
+		return err
+	}
+	defer yt.Close()
+	// With OAuth, so that the simulated YouTube chat gets its numbers too.
+	creds := youtubefake.Credentials{APIKey: "demo-key", ClientID: "demo", ClientSecret: "demo-secret", RefreshToken: "demo-refresh"}
+	yt.SetCredentials(creds)
+	yt.AddVideo(demoVideo, "demo-live-chat")
+	c.youtube, c.youtubeAPI, c.youtubeOAuth = demoVideo, yt.URL, yt.TokenURL()
+	c.youtubeCreds = &youtubeCreds{creds.APIKey, creds.ClientID, creds.ClientSecret, creds.RefreshToken}
+
+	startCrowds := func(ctx context.Context, a *meeting.Meeting) {
+		// A co-stream: the crowd speaks on every channel, and Twitch's
+		// Shared Chat copies part of its lines into the other one.
+		go twitchfake.NewCoStream(chat, c.channelList(), *seed).Run(ctx)
+		crowd := youtubefake.NewCrowd(yt, demoVideo, *seed+1)
+		// YouTube viewers vote for the questions asked on Twitch too.
+		crowd.Numbers = func() []int {
+			var ids []int
+			for _, q := range a.Service.Top(10) {
+				ids = append(ids, q.ID)
+			}
+			return ids
+		}
+		go crowd.Run(ctx)
 	}
 	if *console && isTerminal(m.Stdout) {
-		return m.runWithConsole(ctx, c, startCrowd)
+		return m.runWithConsole(ctx, c, startCrowds)
 	}
 	a, stop, err := m.openMeeting(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	startCrowd(ctx)
-	fmt.Fprintf(m.Stderr, "demo: simulated chat in #%s\n  overlay:     %s/overlay\n  leaderboard: %s/overlay/top\n  questions:   curl -H 'Authorization: Bearer %s' %s/api/questions\n  console:     TRIBUNE_API_TOKEN=%s tribune tui --connect %s\n",
-		c.channels, a.URL(), a.URL(), a.Token, a.URL(), a.Token, a.URL())
+	startCrowds(ctx, a)
+	fmt.Fprintf(m.Stderr, "demo: simulated chat in #%s and on YouTube (%s)\n  overlay:     %s/overlay\n  leaderboard: %s/overlay/top\n  questions:   curl -H 'Authorization: Bearer %s' %s/api/questions\n  console:     TRIBUNE_API_TOKEN=%s tribune tui --connect %s\n",
+		c.channels, demoVideo, a.URL(), a.URL(), a.Token, a.URL(), a.Token, a.URL())
 	<-ctx.Done()
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/internal/meeting"
+	"github.com/tribune-live/tribune/youtube"
 )
 
 // config holds the flags shared by the commands that run a meeting
@@ -44,8 +45,13 @@ type config struct {
 	// Not flags: the demo sets these; otherwise they come from the
 	// environment and --banned-words.
 	twitchUser, twitchToken string
+	youtubeCreds            *youtubeCreds
 	extraBannedWords        []string
 }
+
+// youtubeCreds are the YouTube API key and OAuth client, which only the
+// environment (or the demo) gives.
+type youtubeCreds struct{ key, clientID, clientSecret, refreshToken string }
 
 func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.channels, "channel", "", "Twitch `channels` to join, comma-separated: one queue for a co-stream")
@@ -101,8 +107,13 @@ func contains(list []string, s string) bool {
 
 func (c *config) validate() error {
 	chans := c.channelList()
-	if len(chans) == 0 {
-		return usageError{"--channel is required"}
+	if len(chans) == 0 && c.youtube == "" {
+		return usageError{"--channel is required (or --youtube for a meeting on YouTube alone)"}
+	}
+	if c.youtube != "" {
+		if _, err := youtube.ParseVideo(c.youtube); err != nil {
+			return usageError{fmt.Sprintf("--youtube: %v", err)}
+		}
 	}
 	for _, ch := range chans {
 		if !validChannel(ch) {
@@ -144,6 +155,7 @@ func (c *config) meeting(m *Main) meeting.Config {
 		DB: c.db, Channels: c.channelList(), Listen: c.listen, IRC: c.irc, IRCTLS: c.ircTLS,
 		Lang: c.lang, Premoderate: c.premoderate, Session: c.session, ReportThreshold: c.reportThreshold,
 		BannedWords: c.bannedWords, ExtraWords: c.extraBannedWords, ShowAuthors: c.showAuthors,
+		YouTube: c.youtube, YouTubeAPI: c.youtubeAPI, YouTubeOAuth: c.youtubeOAuth, YouTubeQuota: c.youtubeQuota,
 		AskURL: c.askURL, AskCode: c.askCode,
 		OBS: c.obs, OBSScene: c.obsScene, OBSSource: c.obsSource,
 		TwitchUser: c.twitchUser, TwitchToken: c.twitchToken,
@@ -152,6 +164,12 @@ func (c *config) meeting(m *Main) meeting.Config {
 	if mc.TwitchUser == "" {
 		mc.TwitchUser, mc.TwitchToken = m.Getenv("TRIBUNE_TWITCH_USER"), m.Getenv("TRIBUNE_TWITCH_TOKEN")
 	}
+	yc := c.youtubeCreds
+	if yc == nil {
+		yc = &youtubeCreds{m.Getenv("TRIBUNE_YOUTUBE_API_KEY"), m.Getenv("TRIBUNE_YOUTUBE_CLIENT_ID"),
+			m.Getenv("TRIBUNE_YOUTUBE_CLIENT_SECRET"), m.Getenv("TRIBUNE_YOUTUBE_REFRESH_TOKEN")}
+	}
+	mc.YouTubeKey, mc.YouTubeClientID, mc.YouTubeClientSecret, mc.YouTubeRefreshToken = yc.key, yc.clientID, yc.clientSecret, yc.refreshToken
 	return mc
 }
 

@@ -93,8 +93,8 @@ func (m *Main) runHost(ctx context.Context, args []string) error {
 
 // runWithConsole runs a meeting with the console in this terminal. Logs go
 // to a file, since the console owns the screen. before, if set, runs once
-// the meeting is up (the demo starts its simulated chat there).
-func (m *Main) runWithConsole(ctx context.Context, c config, before func(context.Context)) error {
+// the meeting is up (the demo starts its simulated crowds there).
+func (m *Main) runWithConsole(ctx context.Context, c config, before func(context.Context, *meeting.Meeting)) error {
 	if c.logFile == "" {
 		c.logFile = "tribune.log"
 	}
@@ -104,7 +104,7 @@ func (m *Main) runWithConsole(ctx context.Context, c config, before func(context
 	}
 	defer stop()
 	if before != nil {
-		before(ctx)
+		before(ctx, a)
 	}
 	host := tribune.Actor{Login: "host", DisplayName: "host", Moderator: true, Source: tribune.SourceConsole}
 	if u := m.Getenv("USER"); u != "" {

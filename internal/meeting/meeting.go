@@ -28,6 +28,7 @@ import (
 	"github.com/tribune-live/tribune/obs"
 	"github.com/tribune-live/tribune/overlay"
 	"github.com/tribune-live/tribune/store"
+	"github.com/tribune-live/tribune/youtube"
 )
 
 // Config is what a meeting runs with: the command line's flags, and what
@@ -49,6 +50,11 @@ type Config struct {
 	AskURL  string // public address of the ask page, shown on stream
 	AskCode string // meeting code the ask page requires
 
+	YouTube      string // live video (id or URL); empty: no YouTube
+	YouTubeAPI   string // Data API base URL
+	YouTubeOAuth string // OAuth token URL
+	YouTubeQuota int    // units a day
+
 	OBS       string // obs-websocket address; empty: no automation
 	OBSScene  string // scene while a question is on air
 	OBSSource string // source shown while a question is on air
@@ -57,6 +63,10 @@ type Config struct {
 	TwitchUser, TwitchToken string
 	APIToken                string // overrides the stored control API token
 	OBSPassword             string
+	YouTubeKey              string
+	YouTubeClientID         string
+	YouTubeClientSecret     string
+	YouTubeRefreshToken     string
 
 	Logger *slog.Logger
 	// WrapStore, when set, wraps the store the Service writes through:
@@ -70,7 +80,8 @@ type Meeting struct {
 	Service *tribune.Service
 	Overlay *overlay.Server
 	Bot     *bot.Client
-	OBS     *obs.Client // nil without --obs
+	OBS     *obs.Client     // nil without --obs
+	YouTube *youtube.Source // nil without --youtube
 	// Token is the control API token.
 	Token string
 
@@ -80,10 +91,13 @@ type Meeting struct {
 }
 
 // Channel returns the name of the meeting's session: its first Twitch
-// channel.
+// channel, else "youtube:VIDEO" for a meeting streamed on YouTube alone.
 func (c Config) Channel() string {
 	if len(c.Channels) > 0 {
 		return c.Channels[0]
+	}
+	if id, err := youtube.ParseVideo(c.YouTube); err == nil {
+		return "youtube:" + id
 	}
 	return ""
 }
@@ -107,7 +121,7 @@ func Start(ctx context.Context, c Config) (_ *Meeting, err error) {
 		}
 	}()
 	if c.Channel() == "" {
-		return nil, errors.New("meeting: a Twitch channel is required")
+		return nil, errors.New("meeting: a Twitch channel or a YouTube video is required")
 	}
 	words, err := bannedWords(c)
 	if err != nil {
@@ -138,6 +152,18 @@ func Start(ctx context.Context, c Config) (_ *Meeting, err error) {
 		st = c.WrapStore(st)
 	}
 	svc := tribune.NewService(st, c.Channel())
+	if c.YouTube != "" {
+		// Before the session opens: a video that is not live, has no
+		// chat or whose credentials Google refuses fails the start.
+		yt := youtube.NewSource(svc, c.YouTube)
+		yt.APIBase, yt.TokenURL, yt.QuotaPerDay = c.YouTubeAPI, c.YouTubeOAuth, c.YouTubeQuota
+		yt.APIKey, yt.ClientID, yt.ClientSecret, yt.RefreshToken = c.YouTubeKey, c.YouTubeClientID, c.YouTubeClientSecret, c.YouTubeRefreshToken
+		yt.Lang, yt.Logger = c.Lang, logger
+		if err := yt.Check(ctx); err != nil {
+			return nil, err
+		}
+		m.YouTube = yt
+	}
 	svc.Premoderate = c.Premoderate
 	svc.ReportThreshold = c.ReportThreshold
 	svc.SessionTitle = c.Session
@@ -175,14 +201,19 @@ func Start(ctx context.Context, c Config) (_ *Meeting, err error) {
 
 	srcCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
-	b := bot.NewClient(svc, c.Channel())
-	b.IrcAddress = c.IRC
-	b.TLS = c.IRCTLS
-	b.User, b.Token = c.TwitchUser, c.TwitchToken
-	b.Lang = c.Lang
-	b.Logger = logger
-	m.Bot = b
-	m.run("chat bot", b.Run, srcCtx)
+	if m.YouTube != nil {
+		m.run("youtube", m.YouTube.Run, srcCtx)
+	}
+	if len(c.Channels) > 0 {
+		b := bot.NewClient(svc, c.Channels...)
+		b.IrcAddress = c.IRC
+		b.TLS = c.IRCTLS
+		b.User, b.Token = c.TwitchUser, c.TwitchToken
+		b.Lang = c.Lang
+		b.Logger = logger
+		m.Bot = b
+		m.run("chat bot", b.Run, srcCtx)
+	}
 	if obsURL != "" {
 		oc := obs.NewClient(svc, obsURL)
 		oc.Password, oc.Scene, oc.Source, oc.Logger = c.OBSPassword, c.OBSScene, c.OBSSource, logger
@@ -191,8 +222,9 @@ func Start(ctx context.Context, c Config) (_ *Meeting, err error) {
 	}
 
 	sess, _ := svc.Session(ctx)
-	logger.Info("tribune is running", "channels", strings.Join(c.Channels, ","), "session", sess.ID, "title", sess.Title,
-		"overlay", srv.URL()+"/overlay", "chat", c.IRC, "anonymous", b.Anonymous())
+	logger.Info("tribune is running", "session", sess.ID, "title", sess.Title, "overlay", srv.URL()+"/overlay",
+		"twitch", strings.Join(c.Channels, ","), "chat", c.IRC, "anonymous", c.TwitchUser == "" || c.TwitchToken == "",
+		"youtube", c.YouTube, "obs", obsURL != "")
 	return m, nil
 }
 
