@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/match"
 )
 
 // Timing of the console's background work.
@@ -60,13 +61,44 @@ type (
 
 // actionMsg reports the outcome of a moderator's command.
 type actionMsg struct {
-	verb  string // approve, reject, show, hide, answer, restore, merge, edit, ban, undo
+	verb  string // a key of progressive
 	id    int    // the question acted on, if any
 	into  int    // merge target
-	login string // ban target
+	who   string // ban: whom, as the console names them
+	ids   []int  // rejectmany: the questions selected
 	q     tribune.Question
+	n     int              // rejectmany: how many were rejected
 	entry tribune.LogEntry // undo: the action undone
 	err   error
+}
+
+// waveMsg reports the questions found alike the anchor's text.
+type waveMsg struct {
+	seq    int // the wave asked for; a later one (or esc) makes it stale
+	anchor int
+	ids    []int // oldest first, the anchor included if it is a candidate
+}
+
+// maxSelection is the most questions one wave takes: one action, one
+// request to a remote server, which accepts that many
+// (POST /api/questions/reject).
+const maxSelection = 10_000
+
+// findAlike compares the candidates' texts with the anchor's off the
+// Model's goroutine: the comparison costs a pass over every open question.
+func findAlike(seq int, anchor tribune.Question, cands []candidate) tea.Cmd {
+	return func() tea.Msg {
+		// One key for the anchor, one per candidate: match.Alike would
+		// fold the anchor's text again for every candidate.
+		key := match.WaveKey(anchor.Text)
+		var ids []int
+		for _, c := range cands {
+			if c.id == anchor.ID || (key != "" && match.WaveKey(c.text) == key) {
+				ids = append(ids, c.id)
+			}
+		}
+		return waveMsg{seq: seq, anchor: anchor.ID, ids: ids}
+	}
 }
 
 // connect subscribes first and loads second, so that nothing that happens

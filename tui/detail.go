@@ -37,21 +37,31 @@ func (d detail) view(st *Styles, now time.Time, q *tribune.Question, idx *index)
 		lines = append(lines, st.Empty.Render(padLine("  nothing selected", d.width)))
 		return d.finish(lines)
 	}
-	lines = append(lines, d.rule(st, "#"+strconv.Itoa(q.ID)+" · "+string(q.Status)))
+	lines = append(lines, d.rule(st, "#"+strconv.Itoa(q.ID)+" · "+string(q.Status)+" · "+badge(q, true)))
 
-	author := safe(q.Author)
-	if q.AuthorLogin != "" && !strings.EqualFold(q.AuthorLogin, q.Author) {
-		author += " (@" + safe(q.AuthorLogin) + ")"
+	meta := []string{who(q)}
+	if q.FirstMessage {
+		meta = append(meta, "first message in chat")
 	}
-	created := q.Created.Local()
-	meta := []string{
-		author,
+	if q.Anonymous {
+		meta = append(meta, "anonymous on stream")
+	}
+	if q.Label != "" {
+		meta = append(meta, "label “"+safe(q.Label)+"”")
+	}
+	meta = append(meta,
 		plural(q.Votes, "vote"),
 		plural(q.Reports, "report"),
-		"asked " + created.Format("15:04:05") + ", " + age(now, q.Created) + " ago",
+		"asked "+q.Created.Local().Format("15:04:05")+", "+age(now, q.Created)+" ago",
+	)
+	switch {
+	case q.Status == tribune.StatusOnAir && !q.Aired.IsZero():
+		meta = append(meta, "on air for "+clock(now.Sub(q.Aired)))
+	case !q.Aired.IsZero():
+		meta = append(meta, "last on air "+q.Aired.Local().Format("15:04:05"))
 	}
-	if q.Source != "" && q.Source != tribune.SourceTwitch {
-		meta = append(meta, "via "+safe(q.Source))
+	if q.Source == tribune.SourceYouTube && q.Channel != "" {
+		meta = append(meta, "video "+safe(q.Channel))
 	}
 	metaLines := d.wrapParts(meta)
 	for i := range metaLines {
@@ -101,6 +111,26 @@ func (d detail) view(st *Styles, now time.Time, q *tribune.Question, idx *index)
 	}
 	lines = append(lines, histLines...)
 	return d.finish(lines)
+}
+
+// who names the author of q with where they spoke: "Ann (twitch @ann)",
+// "Bo (youtube)", "“Cy” (web, name not verified)". A name typed on the ask
+// page is the viewer's claim, and said to be.
+func who(q *tribune.Question) string {
+	name := safe(q.Author)
+	switch q.Source {
+	case tribune.SourceTwitch, "":
+		if q.AuthorLogin == "" {
+			return name + " (twitch)"
+		}
+		return name + " (twitch @" + safe(q.AuthorLogin) + ")"
+	case tribune.SourceWeb:
+		if webNameless(q) {
+			return "a viewer with no name (web)"
+		}
+		return "“" + name + "” (web, name not verified)"
+	}
+	return name + " (" + safe(q.Source) + ")"
 }
 
 // rule is the pane's title line: a label on a horizontal rule.

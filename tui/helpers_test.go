@@ -57,10 +57,21 @@ func MustOpenService(tb testing.TB) *fixture {
 	return &fixture{svc: svc, db: db, clock: clock}
 }
 
-// viewer returns a chat user.
+// viewer returns a chat user of the meeting's Twitch channel.
 func viewer(login string, id int) tribune.Actor {
 	name := strings.ToUpper(login[:1]) + login[1:]
-	return tribune.Actor{Login: login, DisplayName: name, UserID: fmt.Sprint(id), Source: tribune.SourceTwitch}
+	return tribune.Actor{Login: login, DisplayName: name, UserID: fmt.Sprint(id), Source: tribune.SourceTwitch, Channel: "townhall"}
+}
+
+// youtubeViewer returns a viewer of the meeting's YouTube broadcast.
+func youtubeViewer(name, channelID string) tribune.Actor {
+	return tribune.Actor{DisplayName: name, UserID: channelID, Source: tribune.SourceYouTube, Channel: "dQw4w9WgXcQ"}
+}
+
+// webViewer returns a viewer of the ask page, with the name they typed
+// (or none: the page then names them by their browser id).
+func webViewer(name, browserID string) tribune.Actor {
+	return tribune.Actor{DisplayName: name, UserID: browserID, Source: tribune.SourceWeb, Channel: "web"}
 }
 
 // ask submits a question at 20:min.
@@ -124,7 +135,7 @@ func (f *fixture) seed(tb testing.TB) {
 	f.ask(tb, viewer("bob", 2), 4, "Will the library stay open on Sundays?")
 	f.ask(tb, viewer("cleo", 3), 9, "How will the budget for schools change next year, and who decides?")
 	f.ask(tb, viewer("dan", 4), 15, "Can we get more bike lanes downtown?")
-	f.ask(tb, tribune.Actor{Login: "eve_troll", DisplayName: "EveTroll", UserID: "5", Source: tribune.SourceTwitch}, 21, "lol this town hall is a joke")
+	f.ask(tb, tribune.Actor{Login: "eve_troll", DisplayName: "EveTroll", UserID: "5", Source: tribune.SourceTwitch, Channel: "townhall"}, 21, "lol this town hall is a joke")
 	for _, id := range []int{1, 3} {
 		if _, err := f.svc.Approve(ctx, id); err != nil {
 			tb.Fatalf("approve #%d: %v", id, err)
@@ -133,6 +144,45 @@ func (f *fixture) seed(tb testing.TB) {
 	f.vote(tb, 1, 101, 102, 103, 104)
 	f.vote(tb, 3, 101, 105)
 	f.clock.Set(at(30))
+}
+
+// seedSources adds to seed questions from the other sources, at
+// 20:31–20:34, and sets the clock to 20:35:
+//
+//	#6 pending  YouTube        Yuki       subtitles
+//	#7 pending  web            “Nora”     wheelchair access
+//	#8 pending  web            (no name)  the minutes
+//	#9 pending  Twitch #party  Pat        the party's channel
+func (f *fixture) seedSources(tb testing.TB) {
+	tb.Helper()
+	f.ask(tb, youtubeViewer("Yuki", "UCyuki0000000000000000"), 31, "Will the stream have subtitles?")
+	f.ask(tb, webViewer("Nora", "4f1c2a9e8b7d6c5e4f1c2a9e8b7d6c5e"), 32, "Is the town hall accessible by wheelchair?")
+	f.ask(tb, webViewer("", "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"), 33, "Where can I read the minutes?")
+	pat := viewer("pat", 9)
+	pat.Channel = "party"
+	f.ask(tb, pat, 34, "Will the party answer questions from our channel too?")
+	f.clock.Set(at(35))
+}
+
+// seedWave adds to seed a wave of copies of one question from three
+// viewers, and a question of a first-time chatter, at 20:31–20:34, and
+// sets the clock to 20:35:
+//
+//	#6 pending  Sam   FREE followers 1 …       a copy
+//	#7 pending  Sid   free followers 22 …      a copy
+//	#8 pending  Sue   Free   followers #3 …    a copy, first message
+//	#9 pending  Tom   free bus passes          first message
+func (f *fixture) seedWave(tb testing.TB) {
+	tb.Helper()
+	f.ask(tb, viewer("sam", 61), 31, "FREE followers 1 at spam dot example!!")
+	f.ask(tb, viewer("sid", 62), 32, "free followers 22 at SPAM dot example")
+	sue := viewer("sue", 63)
+	sue.FirstMessage = true
+	f.ask(tb, sue, 33, "Free   followers #3 at spam dot exámple.")
+	tom := viewer("tom", 64)
+	tom.FirstMessage = true
+	f.ask(tb, tom, 34, "Are the free bus passes staying next year?")
+	f.clock.Set(at(35))
 }
 
 // start runs a console on f's Service in a teatest terminal of w×h cells
@@ -153,11 +203,11 @@ func (f *fixture) startWith(tb testing.TB, mod tribune.Moderation, w, h int, opt
 	m := tui.New(mod, append(base, opts...)...)
 	tm := teatest.NewTestModel(tb, m, teatest.WithInitialTermSize(w, h))
 	tb.Cleanup(func() { tm.Quit() })
-	if len(tribunetest.Questions(tb, f.svc, "")) > 0 {
-		waitOutput(tb, tm, "#1 ")
-	} else {
-		waitOutput(tb, tm, "no questions")
-	}
+	// The status line says what is on air ("○ off air", "● #1 · 00:00")
+	// once the questions are loaded, at every width.
+	teatest.WaitFor(tb, tm.Output(), func(out []byte) bool {
+		return bytes.Contains(out, []byte("○ off air")) || bytes.Contains(out, []byte("● "))
+	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
 	return tm
 }
 
@@ -201,7 +251,15 @@ func press(tm *teatest.TestModel, keys ...string) {
 			tm.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
 		case "home":
 			tm.Send(tea.KeyMsg{Type: tea.KeyHome})
+		case "space":
+			tm.Send(tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}})
 		default:
+			if rs, ok := strings.CutPrefix(k, "runes:"); ok {
+				// Several keys in one message, as a fast typist's reach
+				// Bubble Tea in one read.
+				tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(rs)})
+				continue
+			}
 			tm.Type(k)
 		}
 	}

@@ -85,6 +85,45 @@ func (f filter) next(d int) filter {
 	return filters[((i+d)%n+n)%n]
 }
 
+// sourceFilters lists the source filters p cycles through: every source,
+// then each platform.
+var sourceFilters = []string{"", tribune.SourceTwitch, tribune.SourceYouTube, tribune.SourceWeb}
+
+// sourceCode numbers a question's source for the source filter. An empty
+// source (a server from before sources) is Twitch, as it is for an Actor;
+// sources unknown to this console share the number after the last.
+func sourceCode(s string) uint8 {
+	switch s {
+	case tribune.SourceTwitch, "":
+		return 0
+	case tribune.SourceYouTube:
+		return 1
+	case tribune.SourceWeb:
+		return 2
+	case tribune.SourceConsole:
+		return 3
+	}
+	return 4
+}
+
+// labelTable numbers the labels of the questions, so that a slot carries
+// its label as a small number and the label filter compares numbers.
+// Numbers are never reused: a label no question has any more keeps its.
+type labelTable map[string]uint32
+
+func newLabelTable() labelTable { return labelTable{"": 0} }
+
+func (t labelTable) intern(label string) uint32 {
+	c, ok := t[label]
+	if !ok {
+		// Past 2^24 labels (a Service holds 256), the last number is
+		// shared: the label filter then shows those labels together.
+		c = uint32(min(len(t), 1<<labelBits-1))
+		t[label] = c
+	}
+	return c
+}
+
 // entry is one question as the console mirrors it.
 type entry struct {
 	q     tribune.Question
@@ -95,13 +134,26 @@ type entry struct {
 // filtering reads, so that a pass over a list of a hundred thousand
 // questions reads the list alone, not every entry scattered over the
 // heap, which made such a pass several times slower.
+//
+// A slot has four fields: the compiler keeps a struct of at most four
+// fields in registers, and copied a slot of five to the stack in every
+// pass, which made rebuild 1.6× slower on 100 000 questions
+// (BenchmarkKeyTab100k). tag packs the source and the label for that.
 type slot struct {
-	e  *entry
-	id int   // e.q.ID
-	st uint8 // statusCode(e.q.Status)
+	e   *entry
+	id  int    // e.q.ID
+	st  uint8  // statusCode(e.q.Status)
+	tag uint32 // sourceCode(e.q.Source) << 24 | e.q.Label in the index's labelTable
 }
 
-func (e *entry) slot() slot { return slot{e: e, id: e.q.ID, st: statusCode(e.q.Status)} }
+const labelBits = 24
+
+func (s slot) src() uint8  { return uint8(s.tag >> labelBits) }
+func (s slot) lab() uint32 { return s.tag & (1<<labelBits - 1) }
+
+func (t labelTable) slot(e *entry) slot {
+	return slot{e: e, id: e.q.ID, st: statusCode(e.q.Status), tag: uint32(sourceCode(e.q.Source))<<labelBits | t.intern(e.q.Label)}
+}
 
 // hit reports whether id is set in the bit set hits.
 func hit(hits []uint64, id int) bool {
@@ -168,10 +220,21 @@ type index struct {
 	original   map[int]string
 	// fresh holds pending questions that arrived while the console ran and
 	// that the moderator has not looked at yet: the "new pending" badge.
-	fresh map[int]struct{}
-	maxID int // the highest id, for the width of the id column
+	fresh  map[int]struct{}
+	maxID  int // the highest id, for the width of the id column
+	onAir  int // the question on air, or 0
+	labels labelTable
+	// labelN and twitchN count the questions of each label and of each
+	// Twitch channel (but ""): the labels the label filter cycles
+	// through, and whether the source badge needs the channel.
+	labelN  map[string]int
+	twitchN map[string]int
+	// marked holds the questions selected for a wave: rejected together.
+	marked map[int]struct{}
 
 	filter filter
+	source string // a source of sourceFilters; "" shows every source
+	label  string // "" shows every label
 	order  order
 	search string // lower-cased; "" shows everything the filter lets through
 	term   []byte // search, for the corpus
@@ -187,6 +250,10 @@ func newIndex() *index {
 		mergedFrom: map[int][]int{},
 		original:   map[int]string{},
 		fresh:      map[int]struct{}{},
+		labels:     newLabelTable(),
+		labelN:     map[string]int{},
+		twitchN:    map[string]int{},
+		marked:     map[int]struct{}{},
 		text:       &corpus{},
 		filter:     filterOpen,
 		order:      byVotes,
@@ -213,7 +280,44 @@ func (x *index) count(f filter) int {
 func (x *index) less(a, b *tribune.Question) bool { return x.order.cmp(a, b) < 0 }
 
 func (x *index) shows(e *entry) bool {
-	return x.filter.match(e.q.Status) && (x.search == "" || x.text.contains(e, x.term))
+	return x.filter.match(e.q.Status) &&
+		(x.source == "" || sourceCode(e.q.Source) == sourceCode(x.source)) &&
+		(x.label == "" || e.q.Label == x.label) &&
+		(x.search == "" || x.text.contains(e, x.term))
+}
+
+// tally counts q in (d = 1) or out of (d = -1) the counts of statuses,
+// labels and Twitch channels, and keeps the on-air question.
+func (x *index) tally(q *tribune.Question, d int) {
+	x.counts[q.Status] += d
+	if q.Label != "" {
+		bump(x.labelN, q.Label, d)
+	}
+	if sourceCode(q.Source) == 0 && q.Channel != "" {
+		bump(x.twitchN, q.Channel, d)
+	}
+	switch {
+	case d > 0 && q.Status == tribune.StatusOnAir:
+		x.onAir = q.ID
+	case d < 0 && x.onAir == q.ID:
+		x.onAir = 0
+	}
+}
+
+func bump(m map[string]int, k string, d int) {
+	if m[k] += d; m[k] <= 0 {
+		delete(m, k)
+	}
+}
+
+// labelList returns the labels questions have, sorted.
+func (x *index) labelList() []string {
+	out := make([]string, 0, len(x.labelN))
+	for l := range x.labelN {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // at returns the id of the question at position i of view.
@@ -250,17 +354,18 @@ func (x *index) put(q tribune.Question) (added bool) {
 		x.text.add(e)
 		x.byID[q.ID] = e
 		x.addMerged(q, 0)
+		sl := x.labels.slot(e)
 		for o := range x.sorted {
 			i := order(o).search(x.sorted[o], e, -1)
-			x.sorted[o] = slices.Insert(x.sorted[o], i, e.slot())
+			x.sorted[o] = slices.Insert(x.sorted[o], i, sl)
 		}
-		x.counts[q.Status]++
+		x.tally(&e.q, 1)
 		x.maxID = max(x.maxID, q.ID)
 		if q.Status != tribune.StatusPending {
 			delete(x.fresh, q.ID)
 		}
 		if x.shows(e) {
-			x.view = slices.Insert(x.view, x.order.search(x.view, e, -1), e.slot())
+			x.view = slices.Insert(x.view, x.order.search(x.view, e, -1), sl)
 		}
 		return true
 	}
@@ -275,7 +380,7 @@ func (x *index) put(q tribune.Question) (added bool) {
 		inView = i
 	}
 
-	x.counts[e.q.Status]--
+	x.tally(&e.q, -1)
 	if e.q.MergedInto != 0 && e.q.MergedInto != q.MergedInto {
 		x.mergedFrom[e.q.MergedInto] = slices.DeleteFunc(x.mergedFrom[e.q.MergedInto], func(id int) bool { return id == q.ID })
 		if len(x.mergedFrom[e.q.MergedInto]) == 0 {
@@ -294,13 +399,13 @@ func (x *index) put(q tribune.Question) (added bool) {
 		x.text.replace(e, x.byID)
 	}
 	x.addMerged(q, old)
-	x.counts[q.Status]++
+	x.tally(&e.q, 1)
 	x.maxID = max(x.maxID, q.ID)
 	if q.Status != tribune.StatusPending {
 		delete(x.fresh, q.ID)
 	}
 
-	sl := e.slot()
+	sl := x.labels.slot(e)
 	for o := range x.sorted {
 		j := order(o).search(x.sorted[o], e, was[o])
 		move(x.sorted[o], was[o], j)
@@ -337,6 +442,7 @@ func (x *index) addMerged(q tribune.Question, old int) {
 type prepared struct {
 	entries []*entry // as loaded
 	sorted  [2][]slot
+	labels  labelTable
 	text    *corpus
 }
 
@@ -347,7 +453,7 @@ func prepare(qs []tribune.Question) *prepared {
 	}
 	// One allocation for every entry, one for the texts.
 	es := make([]entry, len(qs))
-	p := &prepared{entries: make([]*entry, len(qs)), text: &corpus{
+	p := &prepared{entries: make([]*entry, len(qs)), labels: newLabelTable(), text: &corpus{
 		buf: make([]byte, 0, n), start: make([]int, 0, len(qs)), id: make([]int, 0, len(qs)),
 	}}
 	for i, q := range qs {
@@ -358,7 +464,7 @@ func prepare(qs []tribune.Question) *prepared {
 	for o := range p.sorted {
 		s := make([]slot, len(p.entries))
 		for i, e := range p.entries {
-			s[i] = e.slot()
+			s[i] = p.labels.slot(e)
 		}
 		slices.SortFunc(s, func(a, b slot) int { return order(o).cmp(&a.e.q, &b.e.q) })
 		p.sorted[o] = s
@@ -375,8 +481,10 @@ func (x *index) loadPrepared(p *prepared, first bool) {
 	known := x.byID
 	x.byID = make(map[int]*entry, len(p.entries))
 	x.counts = map[tribune.Status]int{}
+	x.labelN, x.twitchN = map[string]int{}, map[string]int{}
 	x.mergedFrom = map[int][]int{}
-	x.maxID = 0
+	x.maxID, x.onAir = 0, 0
+	x.labels = p.labels
 	dup := false
 	for _, e := range p.entries {
 		q := e.q
@@ -392,16 +500,21 @@ func (x *index) loadPrepared(p *prepared, first bool) {
 		}
 		if prev, ok := x.byID[q.ID]; ok {
 			dup = true
-			x.counts[prev.q.Status]--
+			x.tally(&prev.q, -1)
 			p.text.drop(prev)
 		}
 		x.byID[q.ID] = e
-		x.counts[q.Status]++
+		x.tally(&e.q, 1)
 		x.addMerged(q, 0)
 	}
 	for id := range x.fresh {
 		if e, ok := x.byID[id]; !ok || e.q.Status != tribune.StatusPending {
 			delete(x.fresh, id)
+		}
+	}
+	for id := range x.marked {
+		if _, ok := x.byID[id]; !ok {
+			delete(x.marked, id)
 		}
 	}
 	x.sorted = p.sorted
@@ -425,17 +538,76 @@ func (x *index) rebuild() {
 	if search {
 		x.match()
 	}
+	src, anySource := sourceCode(x.source), x.source == ""
+	lab, known := x.labels[x.label]
+	anyLabel := x.label == ""
 	x.view = x.view[:0]
-	for _, s := range x.sorted[x.order] {
-		if mask&(1<<s.st) != 0 && (!search || hit(x.hits, s.id)) {
-			x.view = append(x.view, s)
+	if anyLabel || known { // else no question has the label
+		for _, s := range x.sorted[x.order] {
+			if mask&(1<<s.st) != 0 && (anySource || s.src() == src) && (anyLabel || s.lab() == lab) && (!search || hit(x.hits, s.id)) {
+				x.view = append(x.view, s)
+			}
 		}
 	}
 	clear(x.view[len(x.view):cap(x.view)])
 }
 
-func (x *index) setFilter(f filter) { x.filter = f; x.rebuild() }
-func (x *index) setOrder(o order)   { x.order = o; x.rebuild() }
+func (x *index) setFilter(f filter)      { x.filter = f; x.rebuild() }
+func (x *index) setOrder(o order)        { x.order = o; x.rebuild() }
+func (x *index) setSource(source string) { x.source = source; x.rebuild() }
+func (x *index) setLabel(label string)   { x.label = label; x.rebuild() }
+
+// waveMask is the statuses a wave selects among: open, but not on air,
+// since taking the question on stream away is a decision of its own.
+var waveMask = func() uint32 {
+	var m uint32
+	for _, s := range []tribune.Status{tribune.StatusPending, tribune.StatusApproved, tribune.StatusHidden} {
+		m |= 1 << statusCode(s)
+	}
+	return m
+}()
+
+// candidate is a question a wave may take, as copied for a command that
+// compares texts off the Model's goroutine.
+type candidate struct {
+	id   int
+	text string
+}
+
+// waveCandidates returns the questions a wave may take, oldest first,
+// whatever the filters show.
+func (x *index) waveCandidates() []candidate {
+	out := make([]candidate, 0, len(x.sorted[byAge])/2)
+	for _, s := range x.sorted[byAge] {
+		if waveMask&(1<<s.st) != 0 {
+			out = append(out, candidate{id: s.id, text: s.e.q.Text})
+		}
+	}
+	return out
+}
+
+// firstTimers returns the pending questions of first-time chatters, oldest
+// first.
+func (x *index) firstTimers() []int {
+	pending := statusCode(tribune.StatusPending)
+	var out []int
+	for _, s := range x.sorted[byAge] {
+		if s.st == pending && s.e.q.FirstMessage {
+			out = append(out, s.id)
+		}
+	}
+	return out
+}
+
+// markedIDs returns the selected questions, in id order.
+func (x *index) markedIDs() []int {
+	ids := make([]int, 0, len(x.marked))
+	for id := range x.marked {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
 
 func (x *index) setSearch(term string) {
 	term = strings.ToLower(strings.TrimSpace(term))

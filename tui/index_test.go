@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -21,12 +22,17 @@ func TestIndexIncremental(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	base := time.Date(2026, 11, 3, 20, 0, 0, 0, time.UTC)
 	words := []string{"bus", "school", "budget", "library", "park", "tax"}
+	sources := []string{tribune.SourceTwitch, tribune.SourceYouTube, tribune.SourceWeb, "", "fediverse"}
+	channels := []string{"townhall", "party", ""}
+	labels := []string{"", "", "transport", "schools"}
 	x := newIndex()
 	var all []tribune.Question
 	for i := 1; i <= 300; i++ {
 		all = append(all, tribune.Question{
 			ID: i, Text: fmt.Sprintf("question %d about %s", i, words[rng.IntN(len(words))]),
 			Author: fmt.Sprintf("user%d", rng.IntN(40)), Status: tribune.Statuses[rng.IntN(len(tribune.Statuses))],
+			Source: sources[rng.IntN(len(sources))], Channel: channels[rng.IntN(len(channels))],
+			Label: labels[rng.IntN(len(labels))],
 			Votes: rng.IntN(10), Created: base.Add(time.Duration(rng.IntN(3600)) * time.Second),
 		})
 	}
@@ -35,11 +41,24 @@ func TestIndexIncremental(t *testing.T) {
 		t.Helper()
 		var want []int
 		counts := map[tribune.Status]int{}
+		labelN, twitchN := map[string]int{}, map[string]int{}
 		for _, e := range x.byID {
 			counts[e.q.Status]++
+			if e.q.Label != "" {
+				labelN[e.q.Label]++
+			}
+			if (e.q.Source == tribune.SourceTwitch || e.q.Source == "") && e.q.Channel != "" {
+				twitchN[e.q.Channel]++
+			}
 			if x.shows(e) {
 				want = append(want, e.q.ID)
 			}
+		}
+		if !maps.Equal(x.labelN, labelN) || !maps.Equal(x.twitchN, twitchN) {
+			t.Fatalf("step %d: labelN=%v twitchN=%v, want %v %v", step, x.labelN, x.twitchN, labelN, twitchN)
+		}
+		if x.onAir != 0 && x.byID[x.onAir].q.Status != tribune.StatusOnAir {
+			t.Fatalf("step %d: onAir=#%d, which is %s", step, x.onAir, x.byID[x.onAir].q.Status)
 		}
 		slices.SortFunc(want, func(a, b int) int {
 			if x.less(&x.byID[a].q, &x.byID[b].q) {
@@ -47,7 +66,7 @@ func TestIndexIncremental(t *testing.T) {
 			}
 			return 1
 		})
-		if got := viewIDs(t, x.view); !slices.Equal(got, want) {
+		if got := viewIDs(t, x, x.view); !slices.Equal(got, want) {
 			t.Fatalf("step %d: view=%v, want %v", step, got, want)
 		}
 		for o := range x.sorted {
@@ -56,7 +75,7 @@ func TestIndexIncremental(t *testing.T) {
 				all = append(all, id)
 			}
 			slices.SortFunc(all, func(a, b int) int { return order(o).cmp(&x.byID[a].q, &x.byID[b].q) })
-			if got := viewIDs(t, x.sorted[o]); !slices.Equal(got, all) {
+			if got := viewIDs(t, x, x.sorted[o]); !slices.Equal(got, all) {
 				t.Fatalf("step %d: sorted by %s=%v, want %v", step, order(o), got, all)
 			}
 		}
@@ -78,8 +97,11 @@ func TestIndexIncremental(t *testing.T) {
 		case op < 70:
 			q.Status = tribune.Statuses[rng.IntN(len(tribune.Statuses))]
 			x.put(q)
-		case op < 75:
+		case op < 73:
 			q.Text = "edited " + words[rng.IntN(len(words))]
+			x.put(q)
+		case op < 75:
+			q.Label = labels[rng.IntN(len(labels))]
 			x.put(q)
 		case op < 80:
 			q.MergedInto = 1 + rng.IntN(next-1)
@@ -88,8 +110,12 @@ func TestIndexIncremental(t *testing.T) {
 		case op < 85 && next <= len(all):
 			x.put(all[next-1])
 			next++
-		case op < 90:
+		case op < 88:
 			x.setFilter(filters[rng.IntN(len(filters))])
+		case op < 89:
+			x.setSource(sourceFilters[rng.IntN(len(sourceFilters))])
+		case op < 90:
+			x.setLabel(append(labels, "gone")[rng.IntN(len(labels)+1)])
 		case op < 95:
 			x.setOrder(order(rng.IntN(2)))
 		case op < 98:
@@ -107,12 +133,12 @@ func TestIndexIncremental(t *testing.T) {
 
 // viewIDs returns the ids in a list, checking that each slot's copies
 // match its entry.
-func viewIDs(t *testing.T, ss []slot) []int {
+func viewIDs(t *testing.T, x *index, ss []slot) []int {
 	t.Helper()
 	ids := make([]int, len(ss))
 	for i, s := range ss {
-		if s != s.e.slot() {
-			t.Fatalf("slot of #%d: %d/%d, want %d/%d", s.e.q.ID, s.id, s.st, s.e.q.ID, statusCode(s.e.q.Status))
+		if want := x.labels.slot(s.e); s != want {
+			t.Fatalf("slot of #%d: %+v, want %+v", s.e.q.ID, s, want)
 		}
 		ids[i] = s.e.q.ID
 	}

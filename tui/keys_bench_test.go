@@ -20,6 +20,11 @@ import (
 // Service: only the keys' own cost is measured.
 func keyBenchModel(b *testing.B, n int) Model {
 	b.Helper()
+	return benchModel(b, benchQuestions(n))
+}
+
+// benchQuestions returns the questions of keyBenchModel.
+func benchQuestions(n int) []tribune.Question {
 	rng := rand.New(rand.NewPCG(42, 43))
 	const cons, vows = "bdfgklmnprtvz", "aiou"
 	syl := func() string {
@@ -35,7 +40,6 @@ func keyBenchModel(b *testing.B, n int) Model {
 		tribune.StatusPending, tribune.StatusPending, tribune.StatusAnswered, tribune.StatusRejected,
 		tribune.StatusHidden, tribune.StatusMerged, tribune.StatusWithdrawn,
 	}
-	now := time.Date(2026, 11, 3, 21, 0, 0, 0, time.UTC)
 	qs := make([]tribune.Question, n)
 	for i := range qs {
 		var t strings.Builder
@@ -50,10 +54,19 @@ func keyBenchModel(b *testing.B, n int) Model {
 		qs[i] = tribune.Question{
 			ID: id, Text: t.String(), Author: "Seed" + author, AuthorLogin: "seed" + author, AuthorID: author,
 			Source: tribune.SourceTwitch, Status: statuses[rng.IntN(len(statuses))], Votes: rng.IntN(rng.IntN(200) + 1),
-			Created: now.Add(-time.Duration(n-id) * time.Second),
+			Created: benchNow.Add(-time.Duration(n-id) * time.Second),
 		}
 	}
-	m := New(nil, WithStyles(PlainStyles()), WithClock(func() time.Time { return now }))
+	return qs
+}
+
+var benchNow = time.Date(2026, 11, 3, 21, 0, 0, 0, time.UTC)
+
+// benchModel returns a console at 160×50 that has loaded qs, with the
+// cursor on the fourth row.
+func benchModel(b *testing.B, qs []tribune.Question) Model {
+	b.Helper()
+	m := New(nil, WithStyles(PlainStyles()), WithClock(func() time.Time { return benchNow }))
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
 	m = next.(Model)
 	m.conn = "live"
@@ -119,6 +132,60 @@ func BenchmarkSearchType1k(b *testing.B) { benchmarkSearchType(b, 1000) }
 // BenchmarkSearchType100k types and erases a search, a key at a time, with
 // 100 000 questions.
 func BenchmarkSearchType100k(b *testing.B) { benchmarkSearchType(b, 100_000) }
+
+// benchmarkWave selects the wave of copies of the question under the
+// cursor (w): one in a hundred questions is a copy, with its own number,
+// and open. An iteration is the key, the comparison it starts (the
+// command Bubble Tea runs off the update loop), the selection, and a
+// frame; with loopOnly, the comparison is not timed: what is left is what
+// the update loop does, during which the console cannot answer.
+func benchmarkWave(b *testing.B, n int, loopOnly bool) {
+	qs := benchQuestions(n)
+	copies := 0
+	for i := 0; i < n; i += 100 {
+		qs[i].Text = "FREE followers " + strconv.Itoa(i) + " at spam dot example!!"
+		qs[i].Status = tribune.StatusPending
+		copies++
+	}
+	m := benchModel(b, qs)
+	i, ok := m.idx.find(1)
+	if !ok {
+		b.Fatal("#1 is not shown")
+	}
+	m.queue.cursor, m.queue.sel = i, 1
+	m.queue = m.queue.scroll(-1)
+	w := runes("w")
+	b.ReportAllocs()
+	for b.Loop() {
+		next, cmd := m.Update(w)
+		if loopOnly {
+			b.StopTimer()
+		}
+		msg := cmd()
+		if loopOnly {
+			b.StartTimer()
+		}
+		next, _ = next.(Model).Update(msg)
+		m = next.(Model)
+		_ = m.View()
+	}
+	if got := len(m.idx.marked); got != copies {
+		b.Fatalf("selected %d questions, want the %d copies", got, copies)
+	}
+}
+
+// BenchmarkKeyWave1k is the baseline of BenchmarkKeyWave100k.
+func BenchmarkKeyWave1k(b *testing.B) { benchmarkWave(b, 1000, false) }
+
+// BenchmarkKeyWave100k selects a wave (w) among 100 000 questions.
+func BenchmarkKeyWave100k(b *testing.B) { benchmarkWave(b, 100_000, false) }
+
+// BenchmarkKeyWaveLoop1k is the baseline of BenchmarkKeyWaveLoop100k.
+func BenchmarkKeyWaveLoop1k(b *testing.B) { benchmarkWave(b, 1000, true) }
+
+// BenchmarkKeyWaveLoop100k is BenchmarkKeyWave100k without the comparison
+// of texts, which runs off the update loop.
+func BenchmarkKeyWaveLoop100k(b *testing.B) { benchmarkWave(b, 100_000, true) }
 
 // BenchmarkLoad100k loads 100 000 questions into the index, as a connect
 // or a resync does: prepare runs in the loading command, loadPrepared in

@@ -33,7 +33,7 @@ func TestLive(t *testing.T) {
 	// Three more votes put #3 (now 6) above #1 (5): the list reorders
 	// under the cursor, which stays on #3.
 	f.vote(t, 3, 106, 107, 108)
-	waitOutput(t, tm, "›  #3     6")
+	waitOutput(t, tm, "›   #3     6")
 
 	m := quit(t, tm)
 	wantSelected(3)(t, f, m)
@@ -194,7 +194,7 @@ func TestStyles(t *testing.T) {
 			if got := strings.Contains(view, "\x1b["); got != tt.escape {
 				t.Errorf("escape sequences=%v, want %v", got, tt.escape)
 			}
-			if !strings.Contains(ansi.Strip(view), "›  #1") {
+			if !strings.Contains(ansi.Strip(view), "›   #1") {
 				t.Errorf("selected row has no marker:\n%s", ansi.Strip(view))
 			}
 		})
@@ -303,22 +303,6 @@ func (b *blocking) Approve(ctx context.Context, id int) (tribune.Question, error
 	case <-ctx.Done():
 	}
 	return tribune.Question{}, ctx.Err()
-}
-
-// TestHealth checks the status line: chat state and overlay clients, from
-// Health at start and from EventHealth after.
-func TestHealth(t *testing.T) {
-	f := MustOpenService(t)
-	f.seed(t)
-	f.svc.SetHealth(tribune.HealthChat, "connecting")
-	tm := f.start(t, 80, 24) // its first screen already shows "chat connecting"
-	f.svc.SetHealth(tribune.HealthChat, "connected")
-	f.svc.SetHealth(tribune.HealthOverlay, "2")
-	waitOutput(t, tm, "chat connected · overlay 2 clients")
-	m := quit(t, tm)
-	if first := strings.SplitN(m.View(), "\n", 2)[0]; !strings.HasSuffix(first, "chat connected · overlay 2 clients") {
-		t.Errorf("status line=%q, want it to end with the chat and overlay state", first)
-	}
 }
 
 // TestPaging checks the paging keys on a queue longer than the screen.

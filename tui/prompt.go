@@ -19,24 +19,27 @@ const (
 	promptNone   promptKind = iota
 	promptMerge             // the number of the question to merge into
 	promptEdit              // the corrected text
-	promptBan               // y/n confirmation
+	promptBan               // y/n confirmation of a ban
 	promptSearch            // a search term, applied as it is typed
+	promptLabel             // a label; empty removes it
+	promptReject            // y/n confirmation of a wave's rejection
 )
 
-// counterWidth is the room kept at the right of an edit prompt for its
-// counter, " 300/300".
-var counterWidth = len(" " + strconv.Itoa(tribune.MaxQuestionRunes) + "/" + strconv.Itoa(tribune.MaxQuestionRunes))
+// confirm reports whether a prompt of kind k takes a single y or n.
+func (k promptKind) confirm() bool { return k == promptBan || k == promptReject }
 
 // prompt is the line that asks the moderator for input. It replaces the
 // message line while it is open. The parent decides what enter and esc do;
 // the prompt only edits its text, with a bubbles/textinput.
 type prompt struct {
-	kind  promptKind
-	id    int    // the question the prompt is about
-	login string // the author a ban confirmation is about
-	label string
-	input textinput.Model
-	width int
+	kind   promptKind
+	id     int    // the question the prompt is about
+	target string // a ban's target (tribune.BanTarget)
+	who    string // whom a ban is about, as the console names them
+	ids    []int  // the questions a wave's rejection is about
+	label  string
+	input  textinput.Model
+	width  int
 }
 
 func newPrompt(st *Styles) prompt {
@@ -58,7 +61,13 @@ func newPrompt(st *Styles) prompt {
 // text edited is the text shown.
 func (p prompt) open(kind promptKind, id int, label, value string) prompt {
 	p.kind, p.id, p.label = kind, id, label
-	if kind == promptBan {
+	p.input.CharLimit, p.input.ShowSuggestions, p.input.Placeholder = 0, false, ""
+	p.input.SetSuggestions(nil)
+	if kind == promptLabel {
+		p.input.CharLimit = tribune.MaxLabelRunes
+		p.input.Placeholder = "none: enter removes the label"
+	}
+	if kind.confirm() {
 		// A confirmation is a single key, not text.
 		p.input.Prompt = ""
 		p.input.Blur()
@@ -72,8 +81,15 @@ func (p prompt) open(kind promptKind, id int, label, value string) prompt {
 }
 
 // close hides the prompt.
+// suggest offers completions (tab takes the first that fits).
+func (p prompt) suggest(options []string) prompt {
+	p.input.ShowSuggestions = len(options) > 0
+	p.input.SetSuggestions(options)
+	return p
+}
+
 func (p prompt) close() prompt {
-	p.kind, p.id, p.login = promptNone, 0, ""
+	p.kind, p.id, p.target, p.who, p.ids = promptNone, 0, "", "", nil
 	p.input.Blur()
 	p.input.Reset()
 	return p
@@ -91,7 +107,7 @@ func (p prompt) update(msg tea.Msg) (prompt, tea.Cmd) {
 		p.width = msg.Width
 		return p.resize(), nil
 	}
-	if p.kind == promptBan || p.kind == promptNone {
+	if p.kind.confirm() || p.kind == promptNone {
 		return p, nil
 	}
 	var cmd tea.Cmd
@@ -114,11 +130,23 @@ func (p prompt) clean() prompt {
 	return p
 }
 
+// limit is the most runes the prompt's text may hold, shown in a counter;
+// 0 when there is none.
+func (p prompt) limit() int {
+	switch p.kind {
+	case promptEdit:
+		return tribune.MaxQuestionRunes
+	case promptLabel:
+		return tribune.MaxLabelRunes
+	}
+	return 0
+}
+
 func (p prompt) counter() string {
-	if p.kind != promptEdit {
+	if p.limit() == 0 {
 		return ""
 	}
-	return " " + strconv.Itoa(utf8.RuneCountInString(p.input.Value())) + "/" + strconv.Itoa(tribune.MaxQuestionRunes)
+	return " " + strconv.Itoa(utf8.RuneCountInString(p.input.Value())) + "/" + strconv.Itoa(p.limit())
 }
 
 func (p prompt) resize() prompt {
@@ -126,8 +154,9 @@ func (p prompt) resize() prompt {
 	// an edit, the counter and a gap before it leave; textinput draws one
 	// more cell than its Width, for the cursor after the text.
 	w := p.width - ansi.StringWidth(p.label) - 1
-	if p.kind == promptEdit {
-		w -= counterWidth + 1
+	if l := p.limit(); l > 0 {
+		// The room of the widest counter, " 300/300", and a gap.
+		w -= len(" "+strconv.Itoa(l)+"/"+strconv.Itoa(l)) + 1
 	}
 	p.input.Width = max(w, 4)
 	return p
@@ -135,7 +164,7 @@ func (p prompt) resize() prompt {
 
 // view renders the prompt on one line of width cells.
 func (p prompt) view(st *Styles) string {
-	if p.kind == promptBan {
+	if p.kind.confirm() {
 		return padLine(st.Prompt.Render(p.label), p.width)
 	}
 	line := p.input.View()

@@ -25,10 +25,13 @@ type queue struct {
 	sel    int // selected question id, 0 when the view is empty
 	width  int
 	height int // rows of questions, the header line excluded
+	// badges holds the source badges as rendered, by source and text;
+	// only the Model's goroutine uses it.
+	badges map[[2]string]string
 }
 
 func newQueue(idx *index, keys KeyMap) queue {
-	return queue{idx: idx, keys: keys}
+	return queue{idx: idx, keys: keys, badges: map[[2]string]string{}}
 }
 
 // update moves the cursor on key presses and takes its size from a
@@ -114,25 +117,90 @@ func (q queue) selected() (tribune.Question, bool) {
 
 // columns of a queue line, in cells.
 const (
-	colMark   = 2
+	colMark   = 3 // the cursor, the wave selection, the "new" dot
 	colVotes  = 5
 	colAge    = 4
 	colStatus = 9
 	colAuthor = 14
+	// The source badge: "TW", "YT", "WEB"; "TW party" once Twitch
+	// questions come from several channels (a co-stream), since with one
+	// the channel says nothing.
+	colSource    = 3
+	colSourceMax = 12 // with a channel
 )
 
 // wide reports whether the status and author columns fit.
 func (q queue) wide() bool { return q.width >= 64 }
+
+// sourced reports whether the source column fits.
+func (q queue) sourced() bool { return q.width >= 48 }
+
+// channels reports whether source badges name the Twitch channel.
+func (q queue) channels() bool { return len(q.idx.twitchN) > 1 }
+
+// sourceWidth fits "TW " and the longest channel, up to colSourceMax: a
+// co-stream has two or three channels.
+func (q queue) sourceWidth() int {
+	if !q.channels() {
+		return colSource
+	}
+	w := colSource
+	for ch := range q.idx.twitchN {
+		w = max(w, len("TW ")+ansi.StringWidth(safe(ch)))
+	}
+	return min(w, colSourceMax)
+}
 
 // idWidth is the width of the id column: "#" and the longest number.
 func (q queue) idWidth() int { return max(len(strconv.Itoa(q.idx.maxID))+1, 3) }
 
 func (q queue) textWidth() int {
 	w := q.width - colMark - q.idWidth() - 1 - colVotes - 1 - colAge - 1
+	if q.sourced() {
+		w -= q.sourceWidth() + 1
+	}
 	if q.wide() {
 		w -= colStatus + 1 + colAuthor + 1
 	}
 	return max(w, 1)
+}
+
+// badge is the short name of a question's source: "TW party" (with the
+// channel), "TW", "YT", "WEB".
+func badge(x *tribune.Question, channel bool) string {
+	switch x.Source {
+	case tribune.SourceTwitch, "":
+		if channel && x.Channel != "" {
+			return "TW " + safe(strings.TrimPrefix(x.Channel, "#"))
+		}
+		return "TW"
+	case tribune.SourceYouTube:
+		return "YT"
+	case tribune.SourceWeb:
+		return "WEB"
+	case tribune.SourceConsole:
+		return "CON"
+	}
+	return strings.ToUpper(safe(x.Source))
+}
+
+// authorName is how the queue names an author. A name typed on the ask
+// page is the viewer's claim, not a platform's account: it is quoted, and
+// a question asked there without a name says so.
+func authorName(x *tribune.Question) string {
+	if x.Source != tribune.SourceWeb {
+		return safe(x.Author)
+	}
+	if webNameless(x) {
+		return "(no name)"
+	}
+	return "“" + safe(x.Author) + "”"
+}
+
+// webNameless reports whether a question of the ask page came without a
+// name: the page then names the viewer by their browser id, or not at all.
+func webNameless(x *tribune.Question) bool {
+	return x.Author == "" || x.Author == x.AuthorID
 }
 
 // view renders the header line and exactly height rows.
@@ -148,8 +216,17 @@ func (q queue) view(st *Styles, now time.Time, loading bool) string {
 			msg = "loading…"
 		case q.idx.search != "":
 			msg = "nothing matches “" + q.idx.search + "”"
-		case q.idx.filter != filterAll:
-			msg = "no " + string(q.idx.filter) + " questions"
+		default:
+			msg = "no questions"
+			if q.idx.filter != filterAll {
+				msg = "no " + string(q.idx.filter) + " questions"
+			}
+			if q.idx.source != "" {
+				msg += " from " + q.idx.source
+			}
+			if q.idx.label != "" {
+				msg += " labelled “" + safe(q.idx.label) + "”"
+			}
 		}
 		b.WriteByte('\n')
 		b.WriteString(st.Empty.Render(padLine("  "+msg, q.width)))
@@ -180,6 +257,10 @@ func (q queue) header(st *Styles) string {
 	h.WriteByte(' ')
 	h.WriteString(fitRight("age", colAge))
 	h.WriteByte(' ')
+	if q.sourced() {
+		h.WriteString(fit("src", q.sourceWidth()))
+		h.WriteByte(' ')
+	}
 	if q.wide() {
 		h.WriteString(fit("status", colStatus))
 		h.WriteByte(' ')
@@ -188,98 +269,161 @@ func (q queue) header(st *Styles) string {
 	}
 	h.WriteString("question")
 	left := st.Header.Render(h.String())
-	// What the header's right side says, most important first; the longest
-	// variant that fits is shown.
-	var badge, short string
+
+	// The right side says what shapes the list, the selection and the
+	// filters first: they explain a list shorter than expected. Parts
+	// shrink, then go, in the order of steps.
+	const (
+		pSelected = iota
+		pFresh
+		pSource
+		pLabel
+		pSearch
+		pSort
+		pPos
+	)
+	forms := make([][]string, pPos+1)
+	for i := range forms {
+		forms[i] = []string{""}
+	}
+	if n := len(q.idx.marked); n > 0 {
+		c := strconv.Itoa(n)
+		forms[pSelected] = []string{st.Badge.Render("✓ " + c + " selected"), st.Badge.Render("✓ " + c)}
+	}
 	if f := len(q.idx.fresh); f > 0 {
-		badge = "● " + strconv.Itoa(f) + " new pending"
-		short = "● " + strconv.Itoa(f) + " new"
+		c := strconv.Itoa(f)
+		forms[pFresh] = []string{st.Badge.Render("● " + c + " new pending"), st.Badge.Render("● " + c + " new"), ""}
 	}
-	var search, pos string
-	if q.idx.search != "" {
-		search = "search: " + q.idx.search
+	if src := q.idx.source; src != "" {
+		forms[pSource] = []string{st.Info.Render("source: " + src), st.Info.Render(src)}
 	}
+	if l := q.idx.label; l != "" {
+		l = safe(l)
+		forms[pLabel] = []string{st.Info.Render("label: " + l), st.Info.Render("“" + l + "”")}
+	}
+	if s := q.idx.search; s != "" {
+		s = safe(s)
+		forms[pSearch] = []string{st.Info.Render("search: " + s), st.Info.Render("/" + s)}
+	}
+	forms[pSort] = []string{st.Info.Render("sort: " + q.idx.order.String()), ""}
 	if n := len(q.idx.view); n > 0 {
-		pos = strconv.Itoa(q.cursor+1) + "/" + strconv.Itoa(n)
+		forms[pPos] = []string{st.Info.Render(strconv.Itoa(q.cursor+1) + "/" + strconv.Itoa(n)), ""}
 	}
-	sort := "sort: " + q.idx.order.String()
-	variants := [][2]string{
-		{badge, join(search, sort, pos)},
-		{badge, join(search, sort)},
-		{badge, search},
-		{short, search},
-		{short, ""},
-	}
+	sep := st.Info.Render(" · ")
+	render := func(pick []string) string { return joinStyled(pick, sep) }
 	room := q.width - ansi.StringWidth(left) - 1
-	for _, v := range variants {
-		if ansi.StringWidth(join(v[0], v[1])) <= room {
-			right := st.Info.Render(v[1])
-			if v[0] != "" {
-				right = st.Badge.Render(v[0])
-				if v[1] != "" {
-					right += st.Info.Render(" · " + v[1])
-				}
-			}
-			return joinRight(left, right, q.width)
-		}
-	}
-	return padLine(left, q.width)
+	pick := shrink(forms,
+		[]int{pSort, pPos, pFresh, pSearch, pLabel, pSource, pFresh, pSelected},
+		func(pick []string) bool { return ansi.StringWidth(render(pick)) <= room })
+	return joinFit(left, render(pick), q.width)
 }
 
-// join joins the non-empty parts with " · ".
-func join(parts ...string) string {
-	var out []string
+// joinStyled joins the non-empty parts with sep.
+func joinStyled(parts []string, sep string) string {
+	var b strings.Builder
 	for _, p := range parts {
-		if p != "" {
-			out = append(out, p)
+		if p == "" {
+			continue
 		}
+		if b.Len() > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(p)
 	}
-	return strings.Join(out, " · ")
+	return b.String()
 }
 
 func (q queue) row(st *Styles, now time.Time, x *tribune.Question, selected bool) string {
-	mark := "  "
 	_, fresh := q.idx.fresh[x.ID]
-	switch {
-	case selected && fresh:
-		mark = "›•"
-	case selected:
-		mark = "› "
-	case fresh:
-		mark = " •"
+	_, marked := q.idx.marked[x.ID]
+	var m [colMark]string
+	m[0], m[1], m[2] = " ", " ", " "
+	if selected {
+		m[0] = "›"
+	}
+	if marked {
+		m[1] = "✓"
+	}
+	if fresh {
+		m[2] = "•"
 	}
 	id := fitRight("#"+strconv.Itoa(x.ID), q.idWidth())
 	votes := fitRight(strconv.Itoa(x.Votes), colVotes)
 	ago := fitRight(age(now, x.Created), colAge)
-	text := fit(safe(x.Text), q.textWidth())
-	var status, author string
+	var label string
+	if x.Label != "" {
+		label = "[" + safe(x.Label) + "] "
+	}
+	tw := q.textWidth()
+	if lw := ansi.StringWidth(label); lw > tw/2 {
+		// The question matters more than its label.
+		label = fit(label, max(tw/2, 0))
+	}
+	text := fit(safe(x.Text), tw-ansi.StringWidth(label))
+	var src, status, author string
+	if q.sourced() {
+		src = fit(badge(x, q.channels()), q.sourceWidth())
+	}
 	if q.wide() {
 		status = fit(string(x.Status), colStatus)
-		author = fit(safe(x.Author), colAuthor)
+		author = fit(authorName(x), colAuthor)
 	}
 	if selected {
 		var b strings.Builder
-		b.WriteString(mark + id + " " + votes + " " + ago + " ")
+		b.WriteString(m[0] + m[1] + m[2] + id + " " + votes + " " + ago + " ")
+		if q.sourced() {
+			b.WriteString(src + " ")
+		}
 		if q.wide() {
 			b.WriteString(status + " " + author + " ")
 		}
-		b.WriteString(text)
+		b.WriteString(label + text)
 		return st.Selected.Render(padLine(b.String(), q.width))
 	}
 	var b strings.Builder
+	b.WriteString(m[0])
+	if marked {
+		b.WriteString(st.Marked.Render(m[1]))
+	} else {
+		b.WriteString(m[1])
+	}
 	if fresh {
-		b.WriteString(st.Fresh.Render(mark))
+		b.WriteString(st.Fresh.Render(m[2]))
 	} else {
-		b.WriteString(mark)
+		b.WriteString(m[2])
 	}
-	// One Render per row and column group: rendering dominates the cost
-	// of a frame.
+	// As few Renders per row as the colours allow: rendering dominates
+	// the cost of a frame.
+	b.WriteString(st.Row.Render(id + " " + votes + " " + ago + " "))
+	if q.sourced() {
+		b.WriteString(q.badge(st, x.Source, src))
+		b.WriteByte(' ')
+	}
+	var rest string
 	if q.wide() {
-		b.WriteString(st.Row.Render(id + " " + votes + " " + ago + " "))
 		b.WriteString(st.status(x.Status).Render(status))
-		b.WriteString(st.Row.Render(" " + author + " " + text))
-	} else {
-		b.WriteString(st.Row.Render(id + " " + votes + " " + ago + " " + text))
+		rest = " " + author + " "
 	}
+	if label != "" {
+		b.WriteString(st.Row.Render(rest))
+		b.WriteString(st.Tag.Render(label))
+		rest = ""
+	}
+	b.WriteString(st.Row.Render(rest + text))
 	return padLine(b.String(), q.width)
+}
+
+// badge returns a source badge rendered in its source's style. A meeting
+// has a handful of distinct badges, rendered once each: rendering them on
+// every row made a frame (BenchmarkView10k) 1.2× slower.
+func (q queue) badge(st *Styles, source, text string) string {
+	k := [2]string{source, text}
+	if r, ok := q.badges[k]; ok {
+		return r
+	}
+	r := st.source(source).Render(text)
+	if len(q.badges) < 64 { // channels come from the server: bounded
+		q.badges[k] = r
+	}
+	return r
 }

@@ -42,7 +42,7 @@ func TestCorpusMatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.term, func(t *testing.T) {
 			x.setSearch(tt.term)
-			got := viewIDs(t, x.view)
+			got := viewIDs(t, x, x.view)
 			slices.Sort(got)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("search %q: %v, want %v", tt.term, got, tt.want)

@@ -20,6 +20,9 @@ type Styles struct {
 	StatusBar lipgloss.Style // session and connection state
 	Health    lipgloss.Style // a healthy component ("connected")
 	Unhealthy lipgloss.Style // a component that is down or reconnecting
+	Alert     lipgloss.Style // storage that cannot record: the meeting is at risk
+	OnAir     lipgloss.Style // the question on air and its time on air
+	OffAir    lipgloss.Style // nothing on air
 
 	Tab       lipgloss.Style // a status filter with its count
 	ActiveTab lipgloss.Style // the filter in use
@@ -30,8 +33,12 @@ type Styles struct {
 	Row      lipgloss.Style // a question in the queue
 	Selected lipgloss.Style // the selected row, applied to the whole line
 	Fresh    lipgloss.Style // the marker of a question that arrived unseen
+	Marked   lipgloss.Style // the marker of a question selected for a wave
+	Tag      lipgloss.Style // a question's label, "[transport]"
 	Empty    lipgloss.Style // "no questions"
 	Statuses map[tribune.Status]lipgloss.Style
+	// Sources colours the source badges ("TW", "YT", "WEB") by source.
+	Sources map[string]lipgloss.Style
 
 	Rule        lipgloss.Style // separators between panes
 	DetailTitle lipgloss.Style
@@ -62,10 +69,11 @@ func PlainStyles() Styles {
 	r.SetColorProfile(termenv.Ascii)
 	s := r.NewStyle()
 	st := Styles{
-		Title: s, StatusBar: s, Health: s, Unhealthy: s,
+		Title: s, StatusBar: s, Health: s, Unhealthy: s, Alert: s, OnAir: s, OffAir: s,
 		Tab: s, ActiveTab: s,
-		Header: s, Info: s, Badge: s, Row: s, Selected: s, Fresh: s, Empty: s,
+		Header: s, Info: s, Badge: s, Row: s, Selected: s, Fresh: s, Marked: s, Tag: s, Empty: s,
 		Statuses: map[tribune.Status]lipgloss.Style{},
+		Sources:  map[string]lipgloss.Style{},
 		Rule:     s, DetailTitle: s, Label: s, Text: s,
 		Message: s, Error: s, Prompt: s, Input: s, Cursor: s,
 		Help: help.Styles{
@@ -100,12 +108,21 @@ func colourStyles(r *lipgloss.Renderer) Styles {
 		red    = lipgloss.AdaptiveColor{Light: "#C62828", Dark: "#FF6B6B"}
 		blue   = lipgloss.AdaptiveColor{Light: "#1F5FAF", Dark: "#6CA8FF"}
 		orange = lipgloss.AdaptiveColor{Light: "#B34D00", Dark: "#FF9E57"}
+		cyan   = lipgloss.AdaptiveColor{Light: "#00778A", Dark: "#5FD7E8"}
+		// The platforms' own colours, darkened for light terminals.
+		twitch  = lipgloss.AdaptiveColor{Light: "#6441A5", Dark: "#A970FF"}
+		youtube = lipgloss.AdaptiveColor{Light: "#CC0000", Dark: "#FF4E45"}
+		white   = lipgloss.Color("#FFFFFF")
+		alertBg = lipgloss.Color("#C62828")
 	)
 	return Styles{
 		Title:     s.Bold(true).Foreground(accent),
 		StatusBar: s.Foreground(subtle),
 		Health:    s.Foreground(green),
 		Unhealthy: s.Foreground(red).Bold(true),
+		Alert:     s.Bold(true).Foreground(white).Background(alertBg),
+		OnAir:     s.Bold(true).Foreground(red),
+		OffAir:    s.Foreground(subtle),
 
 		Tab:       s.Foreground(subtle),
 		ActiveTab: s.Bold(true).Foreground(accent).Underline(true),
@@ -116,6 +133,8 @@ func colourStyles(r *lipgloss.Renderer) Styles {
 		Row:      s,
 		Selected: s.Bold(true).Background(selBg),
 		Fresh:    s.Bold(true).Foreground(yellow),
+		Marked:   s.Bold(true).Foreground(accent),
+		Tag:      s.Foreground(cyan),
 		Empty:    s.Foreground(subtle).Italic(true),
 		Statuses: map[tribune.Status]lipgloss.Style{
 			tribune.StatusPending:   s.Foreground(yellow),
@@ -126,6 +145,12 @@ func colourStyles(r *lipgloss.Renderer) Styles {
 			tribune.StatusRejected:  s.Foreground(faint),
 			tribune.StatusMerged:    s.Foreground(faint),
 			tribune.StatusWithdrawn: s.Foreground(faint),
+		},
+		Sources: map[string]lipgloss.Style{
+			tribune.SourceTwitch:  s.Foreground(twitch),
+			tribune.SourceYouTube: s.Foreground(youtube),
+			tribune.SourceWeb:     s.Foreground(blue),
+			tribune.SourceConsole: s.Foreground(subtle),
 		},
 
 		Rule:        s.Foreground(faint),
@@ -149,6 +174,17 @@ func colourStyles(r *lipgloss.Renderer) Styles {
 			FullSeparator:  s.Foreground(faint),
 		},
 	}
+}
+
+// source returns the style of a source's badge, or the plain row style.
+func (st Styles) source(src string) lipgloss.Style {
+	if src == "" {
+		src = tribune.SourceTwitch
+	}
+	if v, ok := st.Sources[src]; ok {
+		return v
+	}
+	return st.Row
 }
 
 // status returns the style of a status, or the plain row style.

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -118,4 +119,62 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// shrink chooses a form for each part of a line that must fit. forms[i]
+// lists part i's forms, widest first ("" hides the part). It starts with
+// every part at its widest and, while fits says no, moves the part that
+// the next of steps names to its next form; a step on a part already at
+// its last form is skipped. It returns the forms chosen, which may still
+// not fit once steps run out.
+func shrink(forms [][]string, steps []int, fits func(pick []string) bool) []string {
+	at := make([]int, len(forms))
+	pick := make([]string, len(forms))
+	for i := range forms {
+		pick[i] = forms[i][0]
+	}
+	for !fits(pick) {
+		moved := false
+		for len(steps) > 0 && !moved {
+			i := steps[0]
+			steps = steps[1:]
+			if at[i]+1 < len(forms[i]) {
+				at[i]++
+				pick[i] = forms[i][at[i]]
+				moved = true
+			}
+		}
+		if !moved {
+			break
+		}
+	}
+	return pick
+}
+
+// joinFit is joinRight for a right side that matters more than the left:
+// when both do not fit, the left is cut, then the right.
+func joinFit(left, right string, w int) string {
+	lw, rw := ansi.StringWidth(left), ansi.StringWidth(right)
+	switch {
+	case rw == 0:
+		return padLine(left, w)
+	case lw+1+rw <= w:
+		return left + strings.Repeat(" ", w-lw-rw) + right
+	case rw+2 <= w:
+		// Keep at least a cell of the left and the gap before the right.
+		return padLine(ansi.Truncate(left, w-rw-1, "…"), w-rw) + right
+	}
+	return padLine(right, w)
+}
+
+// clock formats a time on air: "02:31", "1:02:31".
+func clock(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int(d / time.Second)
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%02d:%02d", s/60, s%60)
 }

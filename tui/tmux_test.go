@@ -20,7 +20,9 @@ import (
 // TestTmux runs the real binary as a host would: `tribune serve` with a
 // (fake) Twitch chat, and `tribune tui --connect` in a real terminal
 // (tmux). A viewer asks in chat; the moderator approves the question with
-// a and puts it on air with enter; the overlay feed receives it.
+// a and puts it on air with enter; the overlay feed receives it. Then,
+// through the control API: an edit, a label, next on air, and a wave of
+// copies rejected in one action and brought back with one undo.
 func TestTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the tribune binary")
@@ -181,7 +183,7 @@ func TestTmux(t *testing.T) {
 		}
 	}
 
-	waitPane("Tribune", "#townhall", "overlay 1 client")
+	waitPane("Tribune", "○ off air", "#townhall", "overlay 1")
 	chat.Say("townhall", twitchfake.User{Login: "ann", DisplayName: "Ann"}, "!question When will the north bus line open?")
 	waitPane("#1", "pending", "When will the north bus line open?")
 
@@ -217,6 +219,36 @@ func TestTmux(t *testing.T) {
 	sendKeys("-l", "When does the north bus line open?")
 	sendKeys("Enter")
 	waitPane("edited #1", "Ann            When does the north bus line open?", "was: “When will the north bus line open?”")
+
+	// A label, typed in the prompt, shows in the queue.
+	sendKeys("l")
+	waitPane("label #1: ")
+	sendKeys("-l", "transport")
+	sendKeys("Enter")
+	waitPane("labelled #1 “transport”", "[transport] When does the north bus line open?")
+
+	// Off air, then back on with n: the most-voted approved question.
+	sendKeys("h")
+	waitPane("overlay hidden", "○ off air")
+	sendKeys("n")
+	waitPane("#1 is on air (1 vote)", "● on air #1 · 00:0")
+
+	// A wave of copies from three viewers, selected with w on one of
+	// them and rejected in one action, which one u undoes.
+	for i, u := range []string{"sam", "sid", "sue"} {
+		chat.Say("townhall", twitchfake.User{Login: u}, fmt.Sprintf("!question FREE followers %d at spam dot example!!", i+1))
+	}
+	waitPane("#4", "FREE followers 3 at spam")
+	sendKeys("j")
+	sendKeys("w")
+	waitPane("3 questions like #2 selected", "✓ 3 selected")
+	sendKeys("r")
+	waitPane("reject the 3 selected questions in one action? [y/n]")
+	sendKeys("y")
+	waitPane("rejected 3 questions in one action · u undoes it")
+	sendKeys("u")
+	waitPane("undid reject of 3 questions", "pending   sam")
+	t.Logf("terminal:\n%s", pane())
 
 	sendKeys("q")
 	waitPane("console exited: 0")

@@ -1,12 +1,13 @@
 // Package tui is Tribune's moderation console: a terminal UI, built with
 // Bubble Tea, in which the host and co-moderators curate the queue of
-// questions (approve, reject, merge, edit, ban, put on air, undo).
+// questions from every source (approve, reject, merge, edit, label, ban,
+// put on air, reject a wave at once, undo).
 //
-// The console works against tribune.Moderation only: tribune.Console{S: svc}
-// in one process, a control API client for `tribune tui --connect`. It
-// mirrors the session's questions in memory, kept current by the events of
-// a subscription, and runs every command as a tea.Cmd, so the screen never
-// waits on the Service or the network.
+// The console works against tribune.Moderation only: the *tribune.Service
+// itself in one process, a control API client (overlay.Client) for
+// `tribune tui --connect`. It mirrors the session's questions in memory,
+// kept current by the events of a subscription, and runs every command as
+// a tea.Cmd, so the screen never waits on the Service or the network.
 package tui
 
 import (
@@ -57,6 +58,9 @@ type Model struct {
 
 	msg    string
 	msgErr bool
+	// waveSeq numbers the waves asked for: the answer to an older one,
+	// or to one cleared with esc meanwhile, is dropped.
+	waveSeq int
 
 	width, height int
 	quitting      bool
@@ -160,6 +164,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		return m.layout(), nil
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.prompt.active() {
+			return m.splitKeys(msg.Runes)
+		}
 		return m.key(msg)
 	case connectedMsg:
 		return m.connected(msg)
@@ -179,6 +186,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, connect(m.ctx, m.mod)
 	case actionMsg:
 		return m.done(msg), nil
+	case waveMsg:
+		return m.wave(msg), nil
 	case tickMsg:
 		return m, tick()
 	}
@@ -282,6 +291,27 @@ func (m Model) quit() (tea.Model, tea.Cmd) {
 	return m, tea.Sequence(closeSub(sub), tea.Quit)
 }
 
+// splitKeys handles runes that arrived as one message: Bubble Tea hands keys
+// typed faster than it reads (a quick "jj", keys sent by tmux) as a
+// single message of several runes, which no binding matches. Each is a
+// key of its own, until one opens a prompt: the rest is typed into it.
+func (m Model) splitKeys(runes []rune) (tea.Model, tea.Cmd) {
+	var cmds []tea.Cmd
+	for i, r := range runes {
+		if m.prompt.active() {
+			next, cmd := m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: runes[i:]})
+			return next, tea.Batch(append(cmds, cmd)...)
+		}
+		next, cmd := m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		m = next.(Model)
+		cmds = append(cmds, cmd)
+		if m.quitting {
+			break
+		}
+	}
+	return m, tea.Batch(cmds...)
+}
+
 // key handles a key press.
 func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if msg.Type == tea.KeyCtrlC {
@@ -303,9 +333,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			d = -1
 		}
 		m.idx.setFilter(m.idx.filter.next(d))
-		m.queue.cursor, m.queue.offset = 0, 0
-		m.queue = m.queue.sync()
-		return m, nil
+		return m.top(), nil
 	case key.Matches(msg, k.Sort):
 		if m.idx.order == byVotes {
 			m.idx.setOrder(byAge)
@@ -314,14 +342,42 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		m.queue = m.queue.sync()
 		return m, nil
+	case key.Matches(msg, k.SourceFilter):
+		i := slices.Index(sourceFilters, m.idx.source)
+		m.idx.setSource(sourceFilters[(i+1)%len(sourceFilters)])
+		return m.top(), nil
+	case key.Matches(msg, k.LabelFilter):
+		labels := m.idx.labelList()
+		if len(labels) == 0 && m.idx.label == "" {
+			return m.fail("no question has a label yet; l labels one", nil), nil
+		}
+		next := ""
+		if m.idx.label == "" {
+			next = labels[0]
+		} else {
+			// The label after the one shown (which may be gone), in
+			// order; after the last, every label again.
+			i, found := slices.BinarySearch(labels, m.idx.label)
+			if found {
+				i++
+			}
+			if i < len(labels) {
+				next = labels[i]
+			}
+		}
+		m.idx.setLabel(next)
+		return m.top(), nil
 	case key.Matches(msg, k.Search):
 		m.prompt = m.prompt.open(promptSearch, 0, "/", m.idx.search)
 		return m, nil
-	case key.Matches(msg, k.ClearSearch):
+	case key.Matches(msg, k.Clear):
 		switch {
 		case m.help.ShowAll:
 			m.help.ShowAll = false
 			return m.layout(), nil
+		case len(m.idx.marked) > 0:
+			m = m.unmark()
+			m.msg, m.msgErr = "selection cleared", false
 		case m.idx.search != "":
 			m.idx.setSearch("")
 			m.queue = m.queue.sync()
@@ -332,15 +388,36 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			out.q, err = m.mod.HideOverlay(ctx)
 			return err
 		})
+	case key.Matches(msg, k.Next):
+		return m.start(actionMsg{verb: "next"}, func(ctx context.Context, out *actionMsg) (err error) {
+			out.q, err = m.mod.Next(ctx)
+			return err
+		})
 	case key.Matches(msg, k.Undo):
 		return m.start(actionMsg{verb: "undo"}, func(ctx context.Context, out *actionMsg) (err error) {
 			out.entry, err = m.mod.Undo(ctx)
 			return err
 		})
+	case key.Matches(msg, k.FirstTimers):
+		ids := m.idx.firstTimers()
+		if len(ids) == 0 {
+			return m.fail("no pending question from a first-time chatter", nil), nil
+		}
+		m = m.mark(ids)
+		m.msg, m.msgErr = m.selection(len(ids), "pending "+noun(len(ids))+" of first-time chatters"), false
+		return m, nil
+	case key.Matches(msg, k.Reject) && len(m.idx.marked) > 0:
+		ids := m.idx.markedIDs()
+		m.prompt = m.prompt.open(promptReject, 0, "reject the "+plural(len(ids), "selected question")+" in one action? [y/n]", "")
+		if len(ids) == 1 {
+			m.prompt = m.prompt.open(promptReject, 0, "reject the selected question #"+strconv.Itoa(ids[0])+"? [y/n]", "")
+		}
+		m.prompt.ids = ids
+		return m, nil
 	}
 
 	q, ok := m.queue.selected()
-	needs := []key.Binding{k.Approve, k.Reject, k.Show, k.Answer, k.Merge, k.Edit, k.Ban}
+	needs := []key.Binding{k.Approve, k.Reject, k.Show, k.Answer, k.Merge, k.Edit, k.Label, k.Ban, k.Wave, k.Mark}
 	if key.Matches(msg, needs...) && !ok {
 		return m.fail("no question selected", nil), nil
 	}
@@ -364,13 +441,31 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Edit):
 		m.prompt = m.prompt.open(promptEdit, id, "edit #"+strconv.Itoa(id)+": ", q.Text)
 		return m, nil
+	case key.Matches(msg, k.Label):
+		m.prompt = m.prompt.open(promptLabel, id, "label #"+strconv.Itoa(id)+": ", q.Label)
+		m.prompt = m.prompt.suggest(m.idx.labelList())
+		return m, nil
 	case key.Matches(msg, k.Ban):
-		if q.AuthorLogin == "" {
-			return m.fail("#"+strconv.Itoa(id)+" has no chat login to ban", nil), nil
+		target, err := banTarget(q)
+		if err != nil {
+			return m.fail(err.Error(), nil), nil
 		}
-		label := "ban @" + safe(q.AuthorLogin) + " and reject their open questions? [y/n]"
-		m.prompt = m.prompt.open(promptBan, id, label, "")
-		m.prompt.login = q.AuthorLogin
+		name := who(&q)
+		m.prompt = m.prompt.open(promptBan, id, "ban "+name+" and reject their open questions? [y/n]", "")
+		m.prompt.target, m.prompt.who = target, name
+		return m, nil
+	case key.Matches(msg, k.Wave):
+		m.waveSeq++
+		m.msg, m.msgErr = "looking for questions like #"+strconv.Itoa(id)+"…", false
+		return m, findAlike(m.waveSeq, q, m.idx.waveCandidates())
+	case key.Matches(msg, k.Mark):
+		if _, in := m.idx.marked[id]; in {
+			delete(m.idx.marked, id)
+		} else if len(m.idx.marked) < maxSelection {
+			m.idx.marked[id] = struct{}{}
+		} else {
+			return m.fail("a selection holds at most "+strconv.Itoa(maxSelection)+" questions", nil), nil
+		}
 		return m, nil
 	}
 	var cmd tea.Cmd
@@ -378,21 +473,106 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
+// top puts the cursor on the first question, after a filter changed.
+func (m Model) top() Model {
+	m.queue.cursor, m.queue.offset = 0, 0
+	m.queue = m.queue.sync()
+	return m
+}
+
+// banTarget returns how to ban the author of q, or why nobody can be.
+func banTarget(q tribune.Question) (string, error) {
+	if q.Source == "" {
+		q.Source = tribune.SourceTwitch // a server from before sources
+	}
+	switch {
+	case q.Source == tribune.SourceConsole:
+		return "", fmt.Errorf("#%d was asked at a console: there is no viewer to ban", q.ID)
+	case q.Source == tribune.SourceTwitch && q.AuthorLogin != "":
+	case q.AuthorID == "":
+		return "", fmt.Errorf("#%d has no author id to ban", q.ID)
+	}
+	return tribune.BanTarget(q), nil
+}
+
+// mark replaces the selection with ids, at most maxSelection of them.
+func (m Model) mark(ids []int) Model {
+	clear(m.idx.marked)
+	for _, id := range ids[:min(len(ids), maxSelection)] {
+		m.idx.marked[id] = struct{}{}
+	}
+	return m
+}
+
+// unmark clears the selection, and drops the answer of a wave still
+// being looked for.
+func (m Model) unmark() Model {
+	clear(m.idx.marked)
+	m.waveSeq++
+	return m
+}
+
+// selection says what a wave selected: "12 questions like #3 selected ·
+// r rejects, esc clears".
+func (m Model) selection(n int, what string) string {
+	s := strconv.Itoa(n) + " " + what + " selected"
+	if n > maxSelection {
+		s = strconv.Itoa(maxSelection) + " of the " + s + " (the most one action takes)"
+	}
+	return s + " · r rejects, esc clears"
+}
+
+// noun is "question" or "questions".
+func noun(n int) string {
+	if n == 1 {
+		return "question"
+	}
+	return "questions"
+}
+
+// wave selects what a wave found.
+func (m Model) wave(w waveMsg) Model {
+	if w.seq != m.waveSeq {
+		return m
+	}
+	others := len(w.ids)
+	if slices.Contains(w.ids, w.anchor) {
+		others--
+	}
+	if others == 0 {
+		return m.fail("no other open question is like #"+strconv.Itoa(w.anchor), nil)
+	}
+	m = m.mark(w.ids)
+	m.msg, m.msgErr = m.selection(len(w.ids), noun(len(w.ids))+" like #"+strconv.Itoa(w.anchor)), false
+	return m
+}
+
 // promptKey handles a key press while a prompt is open.
 func (m Model) promptKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	p := m.prompt
-	if p.kind == promptBan {
+	if p.kind.confirm() {
 		switch msg.String() {
 		case "y", "Y":
-			login := p.login
 			m.prompt = p.close()
-			return m.start(actionMsg{verb: "ban", id: p.id, login: login}, func(ctx context.Context, _ *actionMsg) error {
-				_, err := m.mod.Ban(ctx, login)
+			if p.kind == promptReject {
+				ids := p.ids
+				return m.start(actionMsg{verb: "rejectmany", ids: ids}, func(ctx context.Context, out *actionMsg) error {
+					qs, err := m.mod.RejectMany(ctx, ids)
+					out.n = len(qs)
+					return err
+				})
+			}
+			target := p.target
+			return m.start(actionMsg{verb: "ban", id: p.id, who: p.who}, func(ctx context.Context, _ *actionMsg) error {
+				_, err := m.mod.Ban(ctx, target)
 				return err
 			})
 		case "n", "N", "esc":
 			m.prompt = p.close()
 			m.msg, m.msgErr = "ban cancelled", false
+			if p.kind == promptReject {
+				m.msg = "nothing rejected; the selection stays"
+			}
 		}
 		return m, nil
 	}
@@ -453,6 +633,15 @@ func (m Model) submit(p prompt) (tea.Model, tea.Cmd) {
 			out.q, err = m.mod.Edit(ctx, id, v)
 			return err
 		})
+	case promptLabel:
+		if q, ok := m.idx.get(id); ok && tribune.CleanText(v) == tribune.CleanText(safe(q.Label)) {
+			m.msg, m.msgErr = "#"+strconv.Itoa(id)+" unchanged", false
+			return m, nil
+		}
+		return m.start(actionMsg{verb: "label", id: id}, func(ctx context.Context, out *actionMsg) (err error) {
+			out.q, err = m.mod.Label(ctx, id, v)
+			return err
+		})
 	}
 	return m, nil
 }
@@ -460,8 +649,10 @@ func (m Model) submit(p prompt) (tea.Model, tea.Cmd) {
 // progressive forms of the verbs, for the message line while a command runs.
 var progressive = map[string]string{
 	"approve": "approving", "reject": "rejecting", "show": "putting on air",
+	"next": "putting the most-voted approved question on air",
 	"hide": "hiding the overlay", "answer": "marking answered", "restore": "restoring",
-	"merge": "merging", "edit": "editing", "ban": "banning", "undo": "undoing",
+	"merge": "merging", "edit": "editing", "label": "labelling", "ban": "banning",
+	"undo": "undoing", "rejectmany": "rejecting",
 }
 
 // startOn starts a command on question id.
@@ -476,8 +667,10 @@ func (m Model) startOn(verb string, id int, fn func(ctx context.Context, id int)
 func (m Model) start(base actionMsg, fn func(ctx context.Context, out *actionMsg) error) (Model, tea.Cmd) {
 	text := progressive[base.verb]
 	switch {
-	case base.login != "":
-		text += " @" + safe(base.login)
+	case base.who != "":
+		text += " " + base.who
+	case len(base.ids) > 0:
+		text += " " + plural(len(base.ids), "question")
 	case base.id != 0:
 		text += " #" + strconv.Itoa(base.id)
 	}
@@ -504,6 +697,8 @@ func (m Model) done(a actionMsg) Model {
 		m.msg = "restored " + n
 	case "show":
 		m.msg = n + " is on air"
+	case "next":
+		m.msg = "#" + strconv.Itoa(a.q.ID) + " is on air (" + plural(a.q.Votes, "vote") + ")"
 	case "hide":
 		m.msg = "overlay hidden; #" + strconv.Itoa(a.q.ID) + " is back in the queue"
 	case "answer":
@@ -512,8 +707,19 @@ func (m Model) done(a actionMsg) Model {
 		m.msg = "merged " + n + " into #" + strconv.Itoa(a.into)
 	case "edit":
 		m.msg = "edited " + n
+	case "label":
+		m.msg = "labelled " + n + " “" + safe(a.q.Label) + "”"
+		if a.q.Label == "" {
+			m.msg = "removed the label of " + n
+		}
+	case "rejectmany":
+		m = m.unmark()
+		m.msg = "rejected " + plural(a.n, "question") + " in one action · u undoes it"
+		if skipped := len(a.ids) - a.n; skipped > 0 {
+			m.msg += " (" + strconv.Itoa(skipped) + " of the selection were no longer open)"
+		}
 	case "ban":
-		m.msg = "banned @" + safe(a.login)
+		m.msg = "banned " + a.who
 	case "undo":
 		m.msg = "undid " + describe(a.entry)
 	}
@@ -521,14 +727,19 @@ func (m Model) done(a actionMsg) Model {
 	return m
 }
 
-// describe names a logged action: "approve of #3", "ban of @ann".
+// describe names a logged action: "approve of #3", "ban of @ann",
+// "reject of 12 questions".
 func describe(e tribune.LogEntry) string {
 	s := string(e.Action)
 	switch {
-	case e.Ban != nil:
+	case e.Ban != nil && e.Ban.Login != "":
 		s += " of @" + safe(e.Ban.Login)
+	case e.Ban != nil:
+		s += " of " + safe(e.Ban.Target())
 	case e.QuestionID != 0:
 		s += " of #" + strconv.Itoa(e.QuestionID)
+	case len(e.Before) > 0:
+		s += " of " + plural(len(e.Before), "question")
 	}
 	return s
 }
@@ -652,56 +863,6 @@ func (m Model) View() string {
 		b.WriteString(l)
 	}
 	return b.String()
-}
-
-// statusBar renders the session on the left and the state of chat, overlay
-// and the console's own connection on the right.
-func (m Model) statusBar(w int) string {
-	st := m.styles
-	left := st.Title.Render("Tribune")
-	if m.session.ID != 0 {
-		s := " #" + safe(m.session.Channel) + " · session " + strconv.FormatInt(m.session.ID, 10)
-		if m.session.Title != "" {
-			s += " “" + safe(m.session.Title) + "”"
-		}
-		left += st.StatusBar.Render(s)
-	}
-	var parts []string
-	if m.conn != "live" {
-		parts = append(parts, st.Unhealthy.Render("console "+m.conn))
-	}
-	chat, ok := m.health[tribune.HealthChat]
-	switch {
-	case !ok || chat == "":
-		parts = append(parts, st.StatusBar.Render("chat –"))
-	case chat == "connected" || chat == "joined" || chat == "anonymous":
-		parts = append(parts, st.StatusBar.Render("chat ")+st.Health.Render(safe(chat)))
-	default:
-		parts = append(parts, st.StatusBar.Render("chat ")+st.Unhealthy.Render(safe(chat)))
-	}
-	overlay := m.health[tribune.HealthOverlay]
-	if n, err := strconv.Atoi(overlay); err == nil {
-		style := st.Health
-		if n == 0 {
-			style = st.Unhealthy
-		}
-		parts = append(parts, st.StatusBar.Render("overlay ")+style.Render(plural(n, "client")))
-	} else if overlay != "" {
-		parts = append(parts, st.StatusBar.Render("overlay "+safe(overlay)))
-	} else {
-		parts = append(parts, st.StatusBar.Render("overlay –"))
-	}
-	for _, k := range slices.Sorted(maps.Keys(m.health)) {
-		if k != tribune.HealthChat && k != tribune.HealthOverlay {
-			parts = append(parts, st.StatusBar.Render(safe(k)+" "+safe(m.health[k])))
-		}
-	}
-	right := strings.Join(parts, st.StatusBar.Render(" · "))
-	if ansi.StringWidth(left)+1+ansi.StringWidth(right) > w {
-		// The connection state matters more than the session's name.
-		return joinRight(st.Title.Render("Tribune"), right, w)
-	}
-	return joinRight(left, right, w)
 }
 
 // short names of the filters, for narrow terminals.

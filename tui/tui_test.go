@@ -42,6 +42,23 @@ func TestKeys(t *testing.T) {
 			check: wantSelected(3),
 		},
 		{
+			// Keys typed faster than the console reads arrive as one
+			// message; each still counts, and what follows a key that
+			// opens a prompt is typed into it.
+			name: "keys_in_one_read",
+			steps: []step{
+				{keys: keys("runes:jj")},
+				{keys: keys("runes:ltransport"), wait: keys("label #2: transport")},
+				{keys: keys("enter"), wait: keys("labelled #2 “transport”")},
+			},
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				wantSelected(2)(t, f, m)
+				if got := f.get(t, 2).Label; got != "transport" {
+					t.Errorf("Label=%q, want transport", got)
+				}
+			},
+		},
+		{
 			name:  "down_arrow",
 			steps: []step{{keys: keys("down", "down")}},
 			check: wantSelected(2),
@@ -258,7 +275,7 @@ func TestKeys(t *testing.T) {
 		},
 		{
 			name:  "ban_b_confirmed",
-			steps: []step{{keys: keys("j", "j", "j", "j", "b", "y"), wait: keys("banned @eve_troll", "rej 1 ")}},
+			steps: []step{{keys: keys("j", "j", "j", "j", "b", "y"), wait: keys("banned EveTroll (twitch @eve_troll)", "rej 1 ")}},
 			check: func(t *testing.T, f *fixture, m tui.Model) {
 				if !f.svc.Banned(tribunetest.TwitchViewer("eve_troll")) {
 					t.Error("eve_troll is not banned")
@@ -290,7 +307,7 @@ func TestKeys(t *testing.T) {
 		{
 			name: "undo_u_ban",
 			steps: []step{
-				{keys: keys("j", "j", "j", "j", "b", "y"), wait: keys("banned @eve_troll", "rej 1 ")},
+				{keys: keys("j", "j", "j", "j", "b", "y"), wait: keys("banned EveTroll (twitch @eve_troll)", "rej 1 ")},
 				{keys: keys("u"), wait: keys("undid ban of @eve_troll", "rej 0 ")},
 			},
 			check: func(t *testing.T, f *fixture, m tui.Model) {
@@ -325,6 +342,242 @@ func TestKeys(t *testing.T) {
 				}
 				// The selection stays on the question the search found.
 				wantSelected(4)(t, f, m)
+			},
+		},
+		{
+			name:  "label_l",
+			steps: []step{{keys: keys("l", "transport", "enter"), wait: keys("labelled #1 “transport”", "[transport] What is")}},
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				if got := f.get(t, 1).Label; got != "transport" {
+					t.Errorf("Label=%q, want transport", got)
+				}
+				if got := f.stored(t, 1).Label; got != "transport" {
+					t.Errorf("stored Label=%q, want transport", got)
+				}
+				if v := m.View(); !strings.Contains(v, "label “transport”") {
+					t.Errorf("the detail does not show the label:\n%s", v)
+				}
+			},
+		},
+		{
+			name: "label_l_suggests_known_labels",
+			setup: func(t *testing.T, f *fixture) {
+				if _, err := f.svc.Label(ctx, 3, "transport"); err != nil {
+					t.Fatal(err)
+				}
+			},
+			// tab completes "tr" with the label another question has.
+			steps: []step{{keys: keys("l", "tr", "tab", "enter"), wait: keys("labelled #1 “transport”")}},
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				if got := f.get(t, 1).Label; got != "transport" {
+					t.Errorf("Label=%q, want transport", got)
+				}
+			},
+		},
+		{
+			name: "label_l_empty_removes",
+			setup: func(t *testing.T, f *fixture) {
+				if _, err := f.svc.Label(ctx, 1, "transport"); err != nil {
+					t.Fatal(err)
+				}
+			},
+			steps: []step{{keys: keys("l", "ctrl+u", "enter"), wait: keys("removed the label of #1")}},
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				if got := f.stored(t, 1).Label; got != "" {
+					t.Errorf("stored Label=%q, want none", got)
+				}
+			},
+		},
+		{
+			name: "label_filter_L",
+			setup: func(t *testing.T, f *fixture) {
+				for id, l := range map[int]string{3: "schools", 4: "transport", 5: "transport"} {
+					if _, err := f.svc.Label(ctx, id, l); err != nil {
+						t.Fatal(err)
+					}
+				}
+			},
+			// Labels in order: schools, transport, then every label.
+			steps: []step{
+				{keys: keys("L"), wait: keys("label: schools")},
+				{keys: keys("L"), wait: keys("label: transport")},
+				{keys: keys("j")},
+			},
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				wantSelected(5)(t, f, m)
+				if v := m.View(); strings.Contains(v, "#1 ") || strings.Contains(v, "#3 ") {
+					t.Errorf("the label filter shows questions of other labels:\n%s", v)
+				}
+			},
+		},
+		{
+			name:  "label_filter_L_cycles_back",
+			setup: func(t *testing.T, f *fixture) { f.svc.Label(ctx, 3, "schools") },
+			// The selection stays on the question it was on.
+			steps: []step{{keys: keys("L", "L"), wait: keys("2/5")}},
+			check: wantSelected(3),
+		},
+		{
+			name:  "label_filter_L_none",
+			steps: []step{{keys: keys("L"), wait: keys("no question has a label yet")}},
+			check: wantSelected(1),
+		},
+		{
+			name:  "next_n",
+			steps: []step{{keys: keys("n"), wait: keys("#1 is on air (5 votes)", "● on air #1 · 00:00")}},
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				wantStatus(t, f, 1, tribune.StatusOnAir)
+			},
+		},
+		{
+			name: "next_n_refused",
+			setup: func(t *testing.T, f *fixture) {
+				for _, id := range []int{1, 3} {
+					if _, err := f.svc.Answer(ctx, id); err != nil {
+						t.Fatal(err)
+					}
+				}
+			},
+			steps: []step{{keys: keys("n"), wait: keys("no approved question waits")}},
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				if _, ok := f.svc.OnAir(); ok {
+					t.Error("a question went on air")
+				}
+				if got, want := m.Message(), "no approved question waits"; got != want {
+					t.Errorf("Message()=%q, want %q", got, want)
+				}
+			},
+		},
+		{
+			name:  "source_filter_p",
+			setup: func(t *testing.T, f *fixture) { f.seedSources(t) },
+			// all → twitch → youtube → web
+			steps: []step{
+				{keys: keys("p"), wait: keys("source: twitch")},
+				{keys: keys("p"), wait: keys("source: youtube")},
+				{keys: keys("p"), wait: keys("source: web")},
+				{keys: keys("j")},
+			},
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				wantSelected(8)(t, f, m)
+				if v := m.View(); !strings.Contains(v, "a viewer with no name (web)") {
+					t.Errorf("the detail does not say the web viewer gave no name:\n%s", v)
+				}
+			},
+		},
+		{
+			name:  "source_filter_p_back_to_all",
+			setup: func(t *testing.T, f *fixture) { f.seedSources(t) },
+			// The selection stays on the web question it was on.
+			steps: []step{{keys: keys("p", "p", "p", "p"), wait: keys(" 7/9")}},
+			check: wantSelected(7),
+		},
+		{
+			name:  "wave_w_reject_undo",
+			setup: func(t *testing.T, f *fixture) { f.seedWave(t) },
+			steps: []step{
+				{keys: keys("j", "j", "j", "j", "j", "w"), wait: keys("3 questions like #6 selected", "✓ 3 selected")},
+				{keys: keys("r"), wait: keys("reject the 3 selected questions in one action? [y/n]")},
+				{keys: keys("y"), wait: keys("rejected 3 questions in one action · u undoes it", "rej 3 ")},
+				{keys: keys("u"), wait: keys("undid reject of 3 questions", "rej 0 ")},
+			},
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				for _, id := range []int{6, 7, 8} {
+					wantStatus(t, f, id, tribune.StatusPending)
+				}
+				// One action rejected the three, and one undo brought them back.
+				log := f.svc.Log()
+				if n := len(log); n < 2 || log[n-2].Action != tribune.ActionReject || len(log[n-2].Before) != 3 || !log[n-2].Undone {
+					t.Errorf("log ends with %+v, want one undone rejection of 3 questions, then its undo", log[max(len(log)-2, 0):])
+				}
+			},
+		},
+		{
+			name:  "wave_w_space_unselects",
+			setup: func(t *testing.T, f *fixture) { f.seedWave(t) },
+			steps: []step{
+				{keys: keys("j", "j", "j", "j", "j", "w"), wait: keys("✓ 3 selected")},
+				{keys: keys("j", "space"), wait: keys("✓ 2 selected")},
+				{keys: keys("r", "y"), wait: keys("rejected 2 questions")},
+			},
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				wantStatus(t, f, 6, tribune.StatusRejected)
+				wantStatus(t, f, 7, tribune.StatusPending)
+				wantStatus(t, f, 8, tribune.StatusRejected)
+			},
+		},
+		{
+			name:  "wave_w_nothing_alike",
+			setup: func(t *testing.T, f *fixture) { f.seedWave(t) },
+			steps: []step{{keys: keys("w"), wait: keys("no other open question is like #1")}},
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				if v := m.View(); strings.Contains(v, "selected") {
+					t.Errorf("something is selected:\n%s", v)
+				}
+			},
+		},
+		{
+			name:  "wave_w_esc_clears",
+			setup: func(t *testing.T, f *fixture) { f.seedWave(t) },
+			steps: []step{
+				{keys: keys("j", "j", "j", "j", "j", "w"), wait: keys("✓ 3 selected")},
+				{keys: keys("esc"), wait: keys("selection cleared")},
+				// With no selection, r rejects the question under the cursor.
+				{keys: keys("r"), wait: keys("rejected #6")},
+			},
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				wantStatus(t, f, 6, tribune.StatusRejected)
+				wantStatus(t, f, 7, tribune.StatusPending)
+			},
+		},
+		{
+			name:  "wave_reject_n_keeps_selection",
+			setup: func(t *testing.T, f *fixture) { f.seedWave(t) },
+			steps: []step{
+				{keys: keys("j", "j", "j", "j", "j", "w"), wait: keys("✓ 3 selected")},
+				{keys: keys("r", "n"), wait: keys("nothing rejected; the selection stays")},
+			},
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				wantStatus(t, f, 6, tribune.StatusPending)
+				if v := m.View(); !strings.Contains(v, "✓ 3 selected") {
+					t.Errorf("the selection is gone:\n%s", v)
+				}
+			},
+		},
+		{
+			name:  "first_timers_f",
+			setup: func(t *testing.T, f *fixture) { f.seedWave(t) },
+			steps: []step{
+				{keys: keys("f"), wait: keys("2 pending questions of first-time chatters selected", "✓ 2 selected")},
+				{keys: keys("r", "y"), wait: keys("rejected 2 questions")},
+			},
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				wantStatus(t, f, 8, tribune.StatusRejected)
+				wantStatus(t, f, 9, tribune.StatusRejected)
+				wantStatus(t, f, 6, tribune.StatusPending)
+			},
+		},
+		{
+			name:  "ban_b_youtube",
+			setup: func(t *testing.T, f *fixture) { f.seedSources(t) },
+			steps: []step{
+				{keys: keys("p", "p", "b"), wait: keys("ban Yuki (youtube) and reject their open questions? [y/n]")},
+				{keys: keys("y"), wait: keys("banned Yuki (youtube)")},
+			},
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				if !f.svc.Banned(youtubeViewer("Yuki", "UCyuki0000000000000000")) {
+					t.Error("Yuki is not banned")
+				}
+				wantStatus(t, f, 6, tribune.StatusRejected)
+			},
+		},
+		{
+			name:  "ban_b_web_names_the_claim",
+			setup: func(t *testing.T, f *fixture) { f.seedSources(t) },
+			steps: []step{{keys: keys("p", "p", "p", "b"), wait: keys("ban “Nora” (web, name not verified) and reject their open questions? [y/n]")}},
+			quit:  "ctrl+c",
+			check: func(t *testing.T, f *fixture, m tui.Model) {
+				wantStatus(t, f, 7, tribune.StatusPending)
 			},
 		},
 		{
@@ -382,6 +635,8 @@ func TestPromptFits(t *testing.T) {
 		{"edit_home", keys("j", "e", " "+long, "home"), []string{"edit #3: How will", "/300"}},
 		{"search", keys("/", long), []string{"/", "END "}},
 		{"merge", keys("m", "12345"), []string{"merge #1 into #12345 "}},
+		// A label is cut at its limit as it is typed.
+		{"label", keys("l", strings.Repeat("x", 40)), []string{"label #1", strings.Repeat("x", 10), "32/32"}},
 	}
 	for _, w := range []int{30, 60, 80, 200} {
 		for _, tt := range tests {
