@@ -378,6 +378,22 @@ const (
 // HealthOK is the state of a component that works.
 const HealthOK = "ok"
 
+// CannotRecord returns, as "part: state", the parts of health without
+// which the meeting cannot record: storage, when it is not HealthOK (a
+// meeting whose storage reports nothing is not open). With chat down the
+// ask page and the console still take questions; once storage refuses
+// writes, nothing is kept. /healthz answers 503 with these lines.
+func CannotRecord(health map[string]string) []string {
+	st, ok := health[HealthStorage]
+	switch {
+	case !ok:
+		return []string{HealthStorage + ": not open"}
+	case st != HealthOK:
+		return []string{HealthStorage + ": " + st}
+	}
+	return nil
+}
+
 // SetHealth records the state of a component (chat: "connected",
 // "reconnecting", …; overlay: the number of clients) for consoles, and
 // publishes it when it changed. It is presence, not meeting state: it is

@@ -1,6 +1,7 @@
 package tribune_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -371,5 +372,24 @@ func TestPublicView(t *testing.T) {
 	counts := f.svc.Counts()
 	if counts[tribune.StatusApproved] != 1 || counts[tribune.StatusOnAir] != 1 {
 		t.Errorf("Counts=%v, want one approved and one on air", counts)
+	}
+}
+
+func TestCannotRecord(t *testing.T) {
+	tests := []struct {
+		name   string
+		health map[string]string
+		want   []string
+	}{
+		{"OK", map[string]string{"storage": "ok", "chat": "disconnected", "obs": "unreachable"}, nil},
+		{"ReadOnly", map[string]string{"storage": "read-only", "chat": "connected"}, []string{"storage: read-only"}},
+		{"NotOpen", map[string]string{"chat": "connected"}, []string{"storage: not open"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tribune.CannotRecord(tc.health); !slices.Equal(got, tc.want) {
+				t.Errorf("CannotRecord=%q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -303,16 +303,16 @@ func (s *Server) listenerRoutes() http.Handler {
 	return mux
 }
 
-// defaultHealthz answers 200 "ok" while storage works, else 503 and what
-// is wrong with it.
+// defaultHealthz answers as the main listener's /healthz does: 200 "ok"
+// while the meeting can record, else 503 and what keeps it from it.
 func (s *Server) defaultHealthz(w http.ResponseWriter, r *http.Request) {
 	h, _ := s.svc.Health(r.Context())
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if st := h[tribune.HealthStorage]; st != tribune.HealthOK {
+	if failing := tribune.CannotRecord(h); len(failing) > 0 {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "%s: %s\n", tribune.HealthStorage, st)
+		fmt.Fprint(w, strings.Join(failing, "\n"))
 		return
 	}
 	fmt.Fprint(w, "ok")

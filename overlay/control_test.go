@@ -438,25 +438,6 @@ func TestHealthz(t *testing.T) {
 	}
 }
 
-func TestFailingParts(t *testing.T) {
-	tests := []struct {
-		name   string
-		health map[string]string
-		want   []string
-	}{
-		{"OK", map[string]string{"storage": "ok", "chat": "disconnected", "obs": "unreachable"}, nil},
-		{"ReadOnly", map[string]string{"storage": "read-only", "chat": "connected"}, []string{"storage: read-only"}},
-		{"NotOpen", map[string]string{"chat": "connected"}, []string{"storage: not open"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := overlay.FailingParts(tc.health); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("FailingParts=%q, want %q", got, tc.want)
-			}
-		})
-	}
-}
-
 // TestServer_Listener checks that a pre-bound listener is served instead
 // of Addr, and closed by Close; and that a busy port fails Open cleanly.
 func TestServer_Listener(t *testing.T) {

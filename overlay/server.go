@@ -300,34 +300,19 @@ func (s *Server) routes() http.Handler {
 }
 
 // handleHealthz serves GET /healthz: 200 "ok" while the meeting can record,
-// else 503 and one "part: state" line per failing part. Only storage
-// counts: with chat down the ask page and the console still take
-// questions, but nothing is kept once storage refuses writes.
+// else 503 and one "part: state" line per failing part
+// (tribune.CannotRecord).
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	health, _ := s.svc.Health(r.Context())
-	failing := FailingParts(health)
+	failing := tribune.CannotRecord(health)
 	if len(failing) == 0 {
 		fmt.Fprint(w, "ok")
 		return
 	}
 	w.WriteHeader(http.StatusServiceUnavailable)
 	fmt.Fprint(w, strings.Join(failing, "\n"))
-}
-
-// FailingParts returns, as "part: state", the parts of health without
-// which the meeting cannot record: storage, when it is not
-// tribune.HealthOK. A meeting whose storage reports nothing is not open.
-func FailingParts(health map[string]string) []string {
-	st, ok := health[tribune.HealthStorage]
-	switch {
-	case !ok:
-		return []string{tribune.HealthStorage + ": not open"}
-	case st != tribune.HealthOK:
-		return []string{tribune.HealthStorage + ": " + st}
-	}
-	return nil
 }
 
 // checkAskURL refuses an ask address that a phone could not open from the

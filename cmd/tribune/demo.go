@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/tribune-live/tribune/ask"
 	"github.com/tribune-live/tribune/internal/meeting"
 	"github.com/tribune-live/tribune/internal/twitchfake"
 	"github.com/tribune-live/tribune/internal/youtubefake"
@@ -32,6 +34,10 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	_ = fs.Set("db", "")
 	if err := m.parseMeeting(fs, &c, args); err != nil {
 		return err
+	}
+	if c.askURL == "" && !strings.HasSuffix(c.listen, ":0") {
+		// The ask card on stream (/overlay/ask) shows the demo's own page.
+		c.askURL = "http://" + c.listen + "/ask"
 	}
 	if c.db == "" {
 		dir, err := os.MkdirTemp("", "tribune-demo-")
@@ -78,6 +84,8 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 			return ids
 		}
 		go crowd.Run(ctx)
+		// And viewers with no account anywhere ask and vote on the ask page.
+		go ask.NewCrowd(a.URL(), *seed+2).Run(ctx)
 	}
 	if *console && isTerminal(m.Stdout) {
 		return m.runWithConsole(ctx, c, startCrowds)
@@ -88,8 +96,8 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	}
 	defer stop()
 	startCrowds(ctx, a)
-	fmt.Fprintf(m.Stderr, "demo: simulated chat in #%s and on YouTube (%s)\n  overlay:     %s/overlay\n  leaderboard: %s/overlay/top\n  questions:   curl -H 'Authorization: Bearer %s' %s/api/questions\n  console:     TRIBUNE_API_TOKEN=%s tribune tui --connect %s\n",
-		c.channels, demoVideo, a.URL(), a.URL(), a.Token, a.URL(), a.Token, a.URL())
+	fmt.Fprintf(m.Stderr, "demo: simulated viewers in #%s, on YouTube (%s) and on the ask page\n  overlay:     %s/overlay\n  leaderboard: %s/overlay/top\n  ask page:    %s/ask\n  questions:   curl -H 'Authorization: Bearer %s' %s/api/questions\n  console:     TRIBUNE_API_TOKEN=%s tribune tui --connect %s\n",
+		c.channels, demoVideo, a.URL(), a.URL(), a.URL(), a.Token, a.URL(), a.Token, a.URL())
 	<-ctx.Done()
 	return nil
 }

@@ -156,7 +156,7 @@ func (c *config) meeting(m *Main) meeting.Config {
 		Lang: c.lang, Premoderate: c.premoderate, Session: c.session, ReportThreshold: c.reportThreshold,
 		BannedWords: c.bannedWords, ExtraWords: c.extraBannedWords, ShowAuthors: c.showAuthors,
 		YouTube: c.youtube, YouTubeAPI: c.youtubeAPI, YouTubeOAuth: c.youtubeOAuth, YouTubeQuota: c.youtubeQuota,
-		AskURL: c.askURL, AskCode: c.askCode,
+		AskListen: c.askListen, AskURL: c.askURL, AskCode: c.askCode, AskIDsPerIP: c.askIDsPerIP, TrustProxy: c.trustProxy,
 		OBS: c.obs, OBSScene: c.obsScene, OBSSource: c.obsSource,
 		TwitchUser: c.twitchUser, TwitchToken: c.twitchToken,
 		APIToken: m.Getenv("TRIBUNE_API_TOKEN"), OBSPassword: m.Getenv("TRIBUNE_OBS_PASSWORD"),

@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"runtime/debug"
@@ -23,10 +24,12 @@ import (
 	"sync"
 
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/ask"
 	"github.com/tribune-live/tribune/bot"
 	"github.com/tribune-live/tribune/match"
 	"github.com/tribune-live/tribune/obs"
 	"github.com/tribune-live/tribune/overlay"
+	"github.com/tribune-live/tribune/report"
 	"github.com/tribune-live/tribune/store"
 	"github.com/tribune-live/tribune/youtube"
 )
@@ -47,8 +50,11 @@ type Config struct {
 	ExtraWords      []string // more banned words (the demo's trolls)
 	ShowAuthors     bool     // authors on stream
 
-	AskURL  string // public address of the ask page, shown on stream
-	AskCode string // meeting code the ask page requires
+	AskListen   string // second listener serving only the ask page
+	AskURL      string // public address of the ask page, shown on stream
+	AskCode     string // meeting code the ask page requires
+	AskIDsPerIP int    // new ask-page browsers per client address per hour
+	TrustProxy  bool   // client address from X-Forwarded-For
 
 	YouTube      string // live video (id or URL); empty: no YouTube
 	YouTubeAPI   string // Data API base URL
@@ -80,6 +86,7 @@ type Meeting struct {
 	Service *tribune.Service
 	Overlay *overlay.Server
 	Bot     *bot.Client
+	Ask     *ask.Server
 	OBS     *obs.Client     // nil without --obs
 	YouTube *youtube.Source // nil without --youtube
 	// Token is the control API token.
@@ -111,11 +118,14 @@ func Start(ctx context.Context, c Config) (_ *Meeting, err error) {
 		logger = slog.Default()
 	}
 	m := &Meeting{logger: logger}
-	var listener net.Listener
+	var listener, askListener net.Listener
 	defer func() {
 		if err != nil {
 			if listener != nil && m.Overlay == nil {
 				listener.Close()
+			}
+			if askListener != nil && m.Ask == nil {
+				askListener.Close()
 			}
 			m.Close()
 		}
@@ -138,11 +148,19 @@ func Start(ctx context.Context, c Config) (_ *Meeting, err error) {
 	}
 
 	m.DB = store.NewDB(c.DB)
+	// One process owns a database: a second meeting on the file refuses
+	// here, naming the first, before anything changes.
+	m.DB.Owner = true
 	if err := m.DB.Open(); err != nil {
 		return nil, err
 	}
 	if listener, err = net.Listen("tcp", c.Listen); err != nil {
 		return nil, fmt.Errorf("meeting: listen on %s: %w", c.Listen, err)
+	}
+	if c.AskListen != "" {
+		if askListener, err = net.Listen("tcp", c.AskListen); err != nil {
+			return nil, fmt.Errorf("meeting: listen on %s for the ask page: %w", c.AskListen, err)
+		}
 	}
 	// Every port is ours and every part that can fail before the session
 	// has been tried: the session may now change.
@@ -187,13 +205,28 @@ func Start(ctx context.Context, c Config) (_ *Meeting, err error) {
 		return nil, err
 	}
 
+	page := ask.NewServer(svc)
+	if page.Secret, err = ask.LoadSecret(ctx, m.DB); err != nil {
+		return nil, err
+	}
+	page.Listener = askListener
+	page.PublicURL, page.Code = c.AskURL, c.AskCode
+	page.IDsPerIP, page.TrustProxy = c.AskIDsPerIP, c.TrustProxy
+	page.ShowAuthors, page.Lang, page.Logger = c.ShowAuthors, c.Lang, logger
+	if err := page.Open(); err != nil {
+		return nil, err
+	}
+	m.Ask = page
+
 	srv := overlay.NewServer(svc)
 	srv.Listener = listener
+	srv.Ask = page.Handler()
 	srv.Token = m.Token
 	srv.Logger = logger
 	srv.ShowAuthors = c.ShowAuthors
 	srv.Lang = c.Lang
 	srv.AskURL, srv.AskCode = c.AskURL, c.AskCode
+	srv.Report = m.writeReport(c.Lang)
 	if err := srv.Open(); err != nil {
 		return nil, err
 	}
@@ -239,6 +272,22 @@ func (m *Meeting) run(name string, run func(context.Context) error, ctx context.
 	}()
 }
 
+// writeReport returns what GET /api/report serves: the live report of the
+// meeting's session, as stored.
+func (m *Meeting) writeReport(lang string) func(context.Context, io.Writer) error {
+	return func(ctx context.Context, w io.Writer) error {
+		sess, err := m.Service.Session(ctx)
+		if err != nil {
+			return err
+		}
+		st, err := m.DB.LoadSession(ctx, sess.ID)
+		if err != nil {
+			return fmt.Errorf("report: load session %d: %w", sess.ID, err)
+		}
+		return report.Write(ctx, w, st, report.Options{Lang: lang, Now: m.Service.Now()})
+	}
+}
+
 // URL returns the overlay server's base URL.
 func (m *Meeting) URL() string { return m.Overlay.URL() }
 
@@ -251,6 +300,13 @@ func (m *Meeting) Close() error {
 		m.sources.Wait()
 	}
 	var errs []error
+	// The ask page's live feeds end here, which the overlay server's
+	// shutdown would otherwise wait for.
+	if m.Ask != nil {
+		if err := m.Ask.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close ask page: %w", err))
+		}
+	}
 	if m.Overlay != nil {
 		if err := m.Overlay.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close overlay server: %w", err))
