@@ -7,9 +7,12 @@ import (
 
 // questionTable holds the questions of the open session. A big meeting has
 // 100 000 of them: they are most of what a running Tribune keeps in memory,
-// and the garbage collector visits them on every cycle. A row is half a
-// Question and holds no pointer but its strings (a Question's time has a
-// location pointer, its status and source are strings). Questions are built
+// and the garbage collector visits them on every cycle. A row is less than
+// half a Question and holds no pointer but its strings (a Question's times
+// have location pointers, its status, source, channel and label are
+// strings): 104 bytes a question against 240 for a plain []Question, 13.6 MB
+// less at 100 000 questions (BenchmarkQuestionTableHeap), which the 100 MB
+// budget of a big meeting needs. Questions are built
 // from rows on the way out and written back by put: commands change a copy,
 // never the table in place.
 //

@@ -390,15 +390,6 @@ func (m *Matcher) Match(text string) (int, bool) {
 	return best, bestScore >= 0
 }
 
-// Similar reports whether b would be taken as a repeat of a, with the
-// default threshold. It is what Match applies to each candidate.
-func Similar(a, b string) bool {
-	m := NewMatcher()
-	m.insertLocked(1, appendKeyWords(nil, a)) // m is not shared yet
-	_, ok := m.Match(b)
-	return ok
-}
-
 // similarity returns the Jaccard similarity of two key-word sets and
 // whether it makes them a match. a and b are sorted; extra counts further
 // key words of a that b cannot have (unknown to the index, not critical).
