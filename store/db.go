@@ -56,14 +56,30 @@ type DB struct {
 	// MaxOpenConns bounds the connection pool.
 	MaxOpenConns int
 	// ReadOnly opens the file with SQLite's mode=ro: nothing is created or
-	// migrated, and every write (Apply, PutSetting, an OpenSession that must
-	// start a session) fails with SQLITE_READONLY. For export, and to check how Tribune behaves when
-	// storage refuses writes. Opening a database whose schema is older than
-	// this binary's fails, since it cannot be migrated.
+	// migrated (a missing file is MustExist's error), and every write
+	// (Apply, PutSetting, an OpenSession that must start a session) is
+	// refused as "read-only" storage (see Apply). For export, and to check
+	// how Tribune behaves when storage refuses writes. Opening a database
+	// whose schema is older than this binary's fails, since it cannot be
+	// migrated.
 	ReadOnly bool
+	// Owner makes Open take ownership of the database for the life of the
+	// DB, before it opens, creates or migrates anything: one process owns
+	// a database (the one that runs the meeting), and a second Owner, in
+	// this process or another, fails to Open with an *InUseError naming
+	// the owner. Readers (export, report, token) leave it unset and still
+	// open the file while a meeting runs. Ownership is a kernel lock
+	// (flock) on the file PATH.lock: it ends when the DB is closed or the
+	// process dies, kill -9 included, whatever is left on disk.
+	Owner bool
+	// MustExist makes Open fail, creating no file, when there is no
+	// database at the path: for commands that read a database and must
+	// never create one. The error wraps fs.ErrNotExist.
+	MustExist bool
 
 	path string
 	db   *sql.DB
+	lock *os.File   // held while the DB owns its file (Owner)
 	wmu  sync.Mutex // serialises write transactions of this process
 	stmt [numStmts]*sql.Stmt
 }
@@ -81,9 +97,18 @@ func NewDB(path string) *DB {
 // Path returns the path of the database file.
 func (db *DB) Path() string { return db.path }
 
-// Open opens the database file, creating it unless ReadOnly, sets WAL mode
-// and runs the schema migrations this binary knows. A file written by a
-// newer Tribune (a higher schema version) is refused and left untouched.
+// Open opens the database file, creating it unless ReadOnly or MustExist,
+// sets WAL mode and runs the schema migrations this binary knows. A file
+// written by a newer Tribune (a higher schema version) is refused and left
+// untouched. With Owner set it first takes ownership of the file, and
+// fails with an *InUseError, having changed nothing, when another DB
+// holds it. With MustExist set and no file at the path it fails with an
+// error that wraps fs.ErrNotExist ("no database at PATH").
+//
+// The files it creates (the database, its -wal and -shm, the lock file)
+// are readable and writable by their owner only (0600), whatever the
+// umask: they hold the API token and viewers' data. A file that exists
+// keeps its mode, which SQLite gives its -wal and -shm.
 //
 // A file the operating system does not let this process write opens for
 // reading (SQLite falls back to read-only by itself); writes then fail.
@@ -96,6 +121,37 @@ func (db *DB) Open() error {
 	if db.db != nil {
 		return fmt.Errorf("store: %s is already open", db.path)
 	}
+	// Settings are checked before anything is touched.
+	if _, err := db.dsn(false, false); err != nil {
+		return err
+	}
+	// ReadOnly never creates the file either: a missing one is the same
+	// error, before the lock file of an Owner is made.
+	if db.MustExist || db.ReadOnly {
+		if _, err := os.Stat(db.path); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("store: no database at %s: %w", db.path, fs.ErrNotExist)
+		} else if err != nil {
+			return fmt.Errorf("store: open %s: %w", db.path, err)
+		}
+	}
+	if db.Owner {
+		if err := db.takeOwnership(); err != nil {
+			return err
+		}
+	}
+	err := db.openFile()
+	if err != nil {
+		db.releaseOwnership()
+	}
+	return err
+}
+
+func (db *DB) openFile() error {
+	if !db.ReadOnly && !db.MustExist {
+		if err := createPrivate(db.path); err != nil {
+			return fmt.Errorf("store: create %s: %w", db.path, err)
+		}
+	}
 	err := db.open(db.ReadOnly, false)
 	if err != nil && db.readOnlyMedium(err) {
 		if db.open(true, true) == nil {
@@ -103,6 +159,25 @@ func (db *DB) Open() error {
 		}
 	}
 	return err
+}
+
+// createPrivate creates an empty file at path, mode 0600, unless a file is
+// there: SQLite would create it 0644, and its -wal and -shm take the
+// database's mode. An empty file is a new database to SQLite.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// The umask may have taken bits off 0600; Chmod is exact.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // readOnlyMedium reports whether err is SQLite refusing to open an existing
@@ -143,7 +218,7 @@ func (db *DB) open(readOnly, immutable bool) error {
 	sdb.SetConnMaxLifetime(0)
 	db.db = sdb
 	if err := db.setup(context.Background(), readOnly); err != nil {
-		db.Close()
+		db.closePool()
 		return err
 	}
 	return nil
@@ -225,8 +300,13 @@ func (db *DB) dsn(readOnly, immutable bool) (string, error) {
 		// transactions (sql.TxOptions{ReadOnly: true}) still begin deferred.
 		"_txlock=immediate",
 	}
-	if readOnly {
+	switch {
+	case readOnly:
 		q = append(q, "mode=ro")
+	case db.MustExist:
+		// Read-write, never create, even if the file went away since
+		// Open looked.
+		q = append(q, "mode=rw")
 	}
 	if immutable {
 		q = append(q, "immutable=1")
@@ -244,11 +324,20 @@ func (db *DB) version(ctx context.Context) (int, error) {
 	return v, nil
 }
 
-// Close closes the database. A DB that was never opened closes without error.
+// Close closes the database and ends its ownership. A DB that was never
+// opened closes without error.
 func (db *DB) Close() error {
 	if db.db == nil {
 		return nil
 	}
+	err := db.closePool()
+	db.releaseOwnership()
+	return err
+}
+
+// closePool closes the connections, and nothing else: a failed attempt of
+// Open keeps the ownership for the next.
+func (db *DB) closePool() error {
 	for i, s := range db.stmt {
 		if s != nil {
 			s.Close()

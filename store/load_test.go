@@ -94,7 +94,7 @@ func oddQuestion(sid int64, id int) tribune.Question {
 		q.Status, q.Source = tribune.StatusMerged, tribune.SourceConsole
 		q.MergedInto = id - 1
 	case 2:
-		q.Status, q.Source = "unheard-of status", "" // neither is interned
+		q.Status, q.Source = "unheard-of status", "" // kept as they are
 	case 3:
 		q.Votes, q.Reports = 1<<40+id, -(1 << 33)
 	case 4:

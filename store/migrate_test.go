@@ -19,16 +19,7 @@ import (
 // the store.
 func rawPragma(t *testing.T, path, pragma string) string {
 	t.Helper()
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	var v string
-	if err := raw.QueryRow("PRAGMA " + pragma).Scan(&v); err != nil {
-		t.Fatalf("PRAGMA %s: %v", pragma, err)
-	}
-	return v
+	return rawQuery(t, path, "PRAGMA "+pragma)
 }
 
 func rawExec(t *testing.T, path, query string) {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,7 +25,9 @@ const protectChildEnv = "TRIBUNE_STORE_PROTECT_CHILD"
 // TestWriteProtected opens a database that the operating system does not
 // let the process write: the test binary re-executes itself as the user
 // nobody on a file owned by root, since file modes do not stop root itself.
-// Open must work, reads must work, and writes must return errors.
+// Open must work, as the Owner a meeting is, reads must work, and writes
+// must be refused as "read-only" storage: a meeting on a read-only medium
+// starts and says so.
 func TestWriteProtected(t *testing.T) {
 	if path := os.Getenv(protectChildEnv); path != "" {
 		protectChild(path)
@@ -41,11 +44,17 @@ func TestWriteProtected(t *testing.T) {
 	gid, _ := strconv.Atoi(nobody.Gid)
 
 	for _, tt := range []struct {
-		name    string
-		dirMode os.FileMode // of the directory holding the database
+		name     string
+		dirMode  os.FileMode // of the directory holding the database
+		lockFile bool        // a lock file nobody may only read is there
+		// second is what a second owner is told: where no lock file can
+		// be made, nobody can write the database either, and ownership
+		// protects nothing.
+		second string
 	}{
-		{"FileReadOnly", 0o777},      // the directory lets nobody create -wal and -shm
-		{"DirectoryReadOnly", 0o755}, // read-only medium: nothing can be created
+		{"FileReadOnly", 0o777, false, "second owner: refused"},             // the directory lets nobody create -wal, -shm and the lock file
+		{"DirectoryReadOnly", 0o755, false, "second owner: accepted"},       // read-only medium: nothing can be created
+		{"DirectoryReadOnlyLockFile", 0o755, true, "second owner: refused"}, // flock needs only a read-only file
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// t.TempDir's parents are private to root; nobody needs a path it
@@ -76,6 +85,11 @@ func TestWriteProtected(t *testing.T) {
 			if err := os.Chmod(path, 0o444); err != nil {
 				t.Fatal(err)
 			}
+			if tt.lockFile {
+				if err := os.WriteFile(path+".lock", nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if err := os.Chmod(dbDir, tt.dirMode); err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +103,7 @@ func TestWriteProtected(t *testing.T) {
 			if err != nil {
 				t.Fatalf("child: %v", err)
 			}
-			for _, want := range []string{"open: ok", "questions: 1", "apply: refused", "setting: refused"} {
+			for _, want := range []string{"open: ok", "questions: 1", "apply: refused", "apply: unavailable, read-only", "setting: refused", tt.second} {
 				if !strings.Contains(string(out), want) {
 					t.Errorf("child output lacks %q", want)
 				}
@@ -108,12 +122,25 @@ func TestWriteProtected(t *testing.T) {
 func protectChild(path string) {
 	ctx := context.Background()
 	db := store.NewDB(path)
+	db.Owner = true
 	if err := db.Open(); err != nil {
 		fmt.Println("open:", err)
 		return
 	}
 	defer db.Close()
 	fmt.Println("open: ok")
+	second := store.NewDB(path)
+	second.Owner = true
+	var inUse *store.InUseError
+	switch err := second.Open(); {
+	case errors.As(err, &inUse):
+		fmt.Println("second owner: refused:", err)
+	case err == nil:
+		second.Close()
+		fmt.Println("second owner: accepted")
+	default:
+		fmt.Println("second owner:", err)
+	}
 	ss, err := db.Sessions(ctx)
 	if err != nil || len(ss) != 1 {
 		fmt.Println("sessions:", len(ss), err)
@@ -132,6 +159,7 @@ func protectChild(path string) {
 		fmt.Println("apply: accepted")
 	} else {
 		fmt.Println("apply: refused:", err)
+		fmt.Printf("apply: %s, %s\n", tribune.ErrorCode(err), tribune.ErrorMessage(err))
 	}
 	if err := db.PutSetting(ctx, "k", "v"); err == nil {
 		fmt.Println("setting: accepted")

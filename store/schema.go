@@ -89,9 +89,14 @@ CREATE TABLE settings (
 	// 2: sources (2026-12). A viewer is (source, platform user id): votes,
 	// reports and bans gain a source, which is Twitch for every row an
 	// older release wrote, but the author's own vote on a question of
-	// another source. Questions gain the channel they were asked in, a
-	// label, the anonymous and first-message flags, when they last went
-	// on air, and the platform's id of the message that asked them.
+	// another source (a console question's), and that vote once a merge
+	// moved it (via) onto another question. Questions gain the channel
+	// they were asked in (an older release's Twitch questions were asked
+	// in their session's channel), a label, the anonymous and
+	// first-message flags, when they last went on air (an older release
+	// logged it as a show that was not undone) and the platform's id of
+	// the message that asked them. testdata/release1.db is a file of the
+	// previous release that TestMigrateRelease1 upgrades.
 	`
 ALTER TABLE questions ADD COLUMN channel TEXT NOT NULL DEFAULT '';
 ALTER TABLE questions ADD COLUMN label TEXT NOT NULL DEFAULT '';
@@ -99,6 +104,10 @@ ALTER TABLE questions ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE questions ADD COLUMN aired TEXT;
 ALTER TABLE questions ADD COLUMN message_id TEXT;
 CREATE INDEX questions_message ON questions (session_id, source, message_id) WHERE message_id IS NOT NULL;
+UPDATE questions SET channel = (SELECT s.channel FROM sessions s WHERE s.id = questions.session_id)
+	WHERE source = 'twitch';
+UPDATE questions SET aired = (SELECT max(m.at) FROM modlog m WHERE m.session_id = questions.session_id
+	AND m.question_id = questions.id AND m.action = 'show' AND json_extract(m.data, '$.undone') IS NOT 1);
 
 CREATE TABLE votes2 (
 	session_id  INTEGER NOT NULL,
@@ -112,8 +121,12 @@ CREATE TABLE votes2 (
 ) STRICT, WITHOUT ROWID;
 INSERT INTO votes2 (session_id, question_id, source, voter_id, via, created)
 	SELECT v.session_id, v.question_id,
-		coalesce((SELECT q.source FROM questions q WHERE q.session_id = v.session_id
-			AND q.id = v.question_id AND q.user_id = v.voter_id), 'twitch'),
+		coalesce(
+			(SELECT q.source FROM questions q WHERE q.session_id = v.session_id
+				AND q.id = v.question_id AND q.user_id = v.voter_id),
+			(SELECT q.source FROM questions q WHERE q.session_id = v.session_id
+				AND q.id = v.via AND q.user_id = v.voter_id),
+			'twitch'),
 		v.voter_id, v.via, v.created
 	FROM votes v;
 DROP TABLE votes;

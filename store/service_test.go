@@ -210,4 +210,8 @@ func TestServiceStoreRefuses(t *testing.T) {
 	if n := len(tribunetest.Questions(t, svc, "")); n != 1 {
 		t.Errorf("Questions=%d after a refused Ask, want 1", n)
 	}
+	// What /healthz shows: storage names what is wrong.
+	if h := tribunetest.Health(svc)[tribune.HealthStorage]; h != "read-only" {
+		t.Errorf("Health[%s]=%q, want read-only", tribune.HealthStorage, h)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	tribune "github.com/tribune-live/tribune"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Statements of the write path, prepared once at Open and bound to each
@@ -86,6 +88,11 @@ func kindName(k tribune.ChangeKind) string {
 // death of the process (and, with Sync "FULL", a power cut). A PutQuestion
 // that a later one of the same question supersedes within the batch is not
 // written (supersededQuestions): the committed state is the same.
+//
+// When storage cannot write (read-only, disk full, a corrupted page, an I/O
+// error) the error holds a *tribune.Error with code EUNAVAILABLE, reason
+// ReasonStorage and a Message of a word or two for /healthz (unavailable);
+// OpenSession and PutSetting say so the same way.
 func (db *DB) Apply(ctx context.Context, changes []tribune.Change) error {
 	if len(changes) == 0 {
 		return nil
@@ -97,7 +104,7 @@ func (db *DB) Apply(ctx context.Context, changes []tribune.Change) error {
 	defer db.wmu.Unlock()
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: apply %d changes: begin: %w", len(changes), err)
+		return fmt.Errorf("store: apply %d changes: begin: %w", len(changes), unavailable(err))
 	}
 	defer tx.Rollback() // after Commit a no-op
 	a := applier{ctx: ctx, db: db, tx: tx}
@@ -107,13 +114,43 @@ func (db *DB) Apply(ctx context.Context, changes []tribune.Change) error {
 			continue
 		}
 		if err := a.apply(c); err != nil {
-			return fmt.Errorf("store: apply change %d of %d (%s): %w", i+1, len(changes), kindName(c.Kind), err)
+			return fmt.Errorf("store: apply change %d of %d (%s): %w", i+1, len(changes), kindName(c.Kind), unavailable(err))
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: apply %d changes: commit: %w", len(changes), err)
+		return fmt.Errorf("store: apply %d changes: commit: %w", len(changes), unavailable(err))
 	}
 	return nil
+}
+
+// unavailable returns err wrapped in a *tribune.Error with code
+// EUNAVAILABLE and reason ReasonStorage when it is SQLite saying that the
+// storage cannot write: its Message says why in a word for people
+// ("read-only", "disk full", "corrupted", "I/O error", "cannot open
+// files"), which the Service shows in its health and /healthz. Err keeps
+// the SQLite error for the log and for errors.As. Other errors (a broken
+// constraint, a cancelled context) are returned as they are.
+func unavailable(err error) error {
+	var serr *sqlite.Error
+	if !errors.As(err, &serr) {
+		return err
+	}
+	var msg string
+	switch serr.Code() & 0xff { // the primary code of an extended one
+	case sqlite3.SQLITE_READONLY:
+		msg = "read-only"
+	case sqlite3.SQLITE_FULL:
+		msg = "disk full"
+	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		msg = "corrupted"
+	case sqlite3.SQLITE_IOERR:
+		msg = "I/O error"
+	case sqlite3.SQLITE_CANTOPEN:
+		msg = "cannot open files"
+	default:
+		return err
+	}
+	return &tribune.Error{Code: tribune.EUNAVAILABLE, Reason: tribune.ReasonStorage, Message: msg, Err: err}
 }
 
 // supersededQuestions marks the PutQuestion changes that need not be
@@ -239,7 +276,7 @@ func (db *DB) OpenSession(ctx context.Context, channel, title string, now time.T
 	// the insert cannot race with another process opening the same channel.
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
-		return tribune.Session{}, fmt.Errorf("store: open session of %s: begin: %w", channel, err)
+		return tribune.Session{}, fmt.Errorf("store: open session of %s: begin: %w", channel, unavailable(err))
 	}
 	defer tx.Rollback()
 	var (
@@ -257,7 +294,7 @@ func (db *DB) OpenSession(ctx context.Context, channel, title string, now time.T
 			return open, nil // the deferred rollback ends a transaction that wrote nothing
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET ended = ? WHERE id = ?`, formatTime(now), open.ID); err != nil {
-			return tribune.Session{}, fmt.Errorf("store: end session %d: %w", open.ID, err)
+			return tribune.Session{}, fmt.Errorf("store: end session %d: %w", open.ID, unavailable(err))
 		}
 	case errors.Is(err, sql.ErrNoRows):
 	default:
@@ -270,13 +307,13 @@ func (db *DB) OpenSession(ctx context.Context, channel, title string, now time.T
 	res, err := tx.ExecContext(ctx, `INSERT INTO sessions (channel, title, started) VALUES (?, ?, ?)`,
 		channel, title, formatTime(now))
 	if err != nil {
-		return tribune.Session{}, fmt.Errorf("store: start session of %s: %w", channel, err)
+		return tribune.Session{}, fmt.Errorf("store: start session of %s: %w", channel, unavailable(err))
 	}
 	if s.ID, err = res.LastInsertId(); err != nil {
 		return tribune.Session{}, fmt.Errorf("store: start session of %s: %w", channel, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return tribune.Session{}, fmt.Errorf("store: start session of %s: commit: %w", channel, err)
+		return tribune.Session{}, fmt.Errorf("store: start session of %s: commit: %w", channel, unavailable(err))
 	}
 	return s, nil
 }
@@ -291,7 +328,7 @@ func (db *DB) PutSetting(ctx context.Context, key, value string) error {
 	_, err := db.db.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	if err != nil {
-		return fmt.Errorf("store: put setting %s: %w", key, err)
+		return fmt.Errorf("store: put setting %s: %w", key, unavailable(err))
 	}
 	return nil
 }
