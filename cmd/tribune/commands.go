@@ -54,6 +54,7 @@ func (m *Main) runToken(ctx context.Context, args []string) error {
 		return nil
 	}
 	db := store.NewDB(*dbPath)
+	db.MustExist = true
 	if err := db.Open(); err != nil {
 		return err
 	}
@@ -80,6 +81,7 @@ func (m *Main) runExport(ctx context.Context, args []string) error {
 		return usageError{fmt.Sprintf("--format %q: want csv, json or md", *format)}
 	}
 	db := store.NewDB(*dbPath)
+	db.MustExist = true
 	if err := db.Open(); err != nil {
 		return err
 	}

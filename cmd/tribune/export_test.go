@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +15,8 @@ import (
 	"time"
 
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/tribunetest"
+	"github.com/tribune-live/tribune/report"
 	"github.com/tribune-live/tribune/store"
 )
 
@@ -116,7 +121,7 @@ func TestExportCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 5 || strings.Join(rows[0], ",") != strings.Join(csvHeader, ",") {
+	if len(rows) != 5 || strings.Join(rows[0], ",") != strings.Join(report.CSVHeader, ",") {
 		t.Fatalf("rows=%d header=%v", len(rows), rows[0])
 	}
 	col := map[string]int{}
@@ -140,7 +145,7 @@ func TestExportMarkdown(t *testing.T) {
 	for _, want := range []string{
 		"# Q&A — Town hall \\| November",
 		"## Answered",
-		"| 1 | Will the bridge be rebuilt, and when? | Ann | 4 | answered |",
+		"| 1 | Will the bridge be rebuilt, and when? | Ann | twitch |  | 4 | answered | 18:30:00 | 18:30:00 | 18:30:00 | 0s |",
 		"## Set aside",
 		"&lt;img src=x onerror=alert(1)&gt; \\| \\*bold\\*",
 		"## Moderation log",
@@ -152,11 +157,12 @@ func TestExportMarkdown(t *testing.T) {
 	if strings.Contains(md, "<img") {
 		t.Error("markdown carries raw HTML from chat")
 	}
-	// Every table row has the same number of unescaped cell separators.
+	// Every row of the questions' tables has as many unescaped cell
+	// separators as their header's twelve.
 	for _, line := range strings.Split(md, "\n") {
-		if strings.HasPrefix(line, "| ") {
-			if n := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); n != 7 {
-				t.Errorf("row has %d separators, want 7: %s", n, line)
+		if strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| Source") && !strings.HasPrefix(line, "| twitch") {
+			if n := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); n != 12 {
+				t.Errorf("row has %d separators, want 12: %s", n, line)
 			}
 		}
 	}
@@ -195,5 +201,138 @@ func TestExportToFile(t *testing.T) {
 	b, err := os.ReadFile(out)
 	if err != nil || !bytes.Contains(b, []byte("## Answered")) {
 		t.Errorf("report file: %v, %q", err, b)
+	}
+}
+
+// The tests of `tribune report` call runReport: the command shares the
+// export's loader and output.
+
+func newTestMain() (*Main, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	return &Main{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}, &out, &errOut
+}
+
+func TestReportHTML(t *testing.T) {
+	path := seedMeeting(t)
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		lang, heading string
+	}{{"en", "Headline figures"}, {"fr", "Chiffres clés"}} {
+		t.Run(tt.lang, func(t *testing.T) {
+			m, out, errOut := newTestMain()
+			file := filepath.Join(dir, "report-"+tt.lang+".html")
+			if err := m.runReport(context.Background(), []string{"--db", path, "--out", file, "--lang", tt.lang}); err != nil {
+				t.Fatalf("report: %v\n%s", err, errOut)
+			}
+			if out.Len() != 0 {
+				t.Errorf("wrote %d bytes to stdout with --out", out.Len())
+			}
+			page, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{`<html lang="` + tt.lang + `">`, "<h2>" + tt.heading + "</h2>", `<svg class="activity"`, "Town hall | November"} {
+				if !bytes.Contains(page, []byte(want)) {
+					t.Errorf("report lacks %q", want)
+				}
+			}
+			if bytes.Contains(page, []byte("<img src=x")) {
+				t.Error("chat markup reached the report as markup")
+			}
+		})
+	}
+	t.Run("Stdout", func(t *testing.T) {
+		m, out, _ := newTestMain()
+		if err := m.runReport(context.Background(), []string{"--db", path}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(out.Bytes(), []byte("<!DOCTYPE html>")) {
+			t.Errorf("stdout starts %q", out.Bytes()[:min(out.Len(), 40)])
+		}
+	})
+}
+
+func TestReportUsage(t *testing.T) {
+	m, out, errOut := newTestMain()
+	err := m.runReport(context.Background(), []string{"-h"})
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err = %v, want flag.ErrHelp", err)
+	}
+	help := errOut.String()
+	if !strings.HasPrefix(help, "Usage: tribune report [--db FILE]") || strings.Contains(help, usage) || strings.Contains(help, "tribune demo") {
+		t.Errorf("help of report is not its own:\n%s", help)
+	}
+	for _, flag := range []string{"-db", "-session", "-format", "-out", "-lang", "-chromium"} {
+		if !strings.Contains(help, flag) {
+			t.Errorf("help lacks %s:\n%s", flag, help)
+		}
+	}
+	if out.Len() != 0 {
+		t.Errorf("help wrote to stdout: %q", out)
+	}
+}
+
+func TestReportRefusals(t *testing.T) {
+	path := seedMeeting(t)
+	dir := t.TempDir()
+	tests := []struct {
+		name  string
+		args  []string
+		usage bool   // a usage error (exit 2), else a plain error
+		want  string // in the error
+	}{
+		{"ErrFormat", []string{"--db", path, "--format", "docx"}, true, `--format "docx"`},
+		{"ErrLang", []string{"--db", path, "--lang", "de"}, true, `--lang "de"`},
+		{"ErrSession", []string{"--db", path, "--session", "99"}, true, "--session 99"},
+		{"ErrStrayArgument", []string{"--db", path, "extra"}, true, `unexpected argument "extra"`},
+		{"ErrNoDatabase", []string{"--db", filepath.Join(dir, "missing.db")}, false, "no database at " + filepath.Join(dir, "missing.db")},
+		{"ErrNoChromium", []string{"--db", path, "--format", "pdf", "--chromium", filepath.Join(dir, "no-chromium")}, false, "no Chromium found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, out, _ := newTestMain()
+			file := filepath.Join(dir, tt.name+".out")
+			err := m.runReport(context.Background(), append(tt.args, "--out", file))
+			var ue usageError
+			if err == nil || errors.As(err, &ue) != tt.usage || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want a %s containing %q", err, map[bool]string{true: "usage error", false: "plain error"}[tt.usage], tt.want)
+			}
+			if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) || out.Len() != 0 {
+				t.Errorf("a refused report wrote something (%v, %d bytes on stdout)", err, out.Len())
+			}
+		})
+	}
+	// The missing database was not created, nor its -wal and -shm.
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "missing.db") {
+			t.Errorf("report created %s", e.Name())
+		}
+	}
+	t.Run("NoChromiumSaysHow", func(t *testing.T) {
+		m, _, _ := newTestMain()
+		err := m.runReport(context.Background(), []string{"--db", path, "--format", "pdf", "--chromium", filepath.Join(dir, "no-chromium")})
+		if !errors.Is(err, report.ErrNoChromium) || !strings.Contains(err.Error(), "apt-get install chromium") || !strings.Contains(err.Error(), "--format html") {
+			t.Errorf("err = %v, want ErrNoChromium that says how to get a browser or an HTML report", err)
+		}
+	})
+}
+
+// TestReportPDF prints a report through the real Chromium, as a host
+// would from the command line.
+func TestReportPDF(t *testing.T) {
+	chromium := tribunetest.ChromiumPath(t)
+	path := seedMeeting(t)
+	file := filepath.Join(t.TempDir(), "report.pdf")
+	m, _, errOut := newTestMain()
+	if err := m.runReport(context.Background(), []string{"--db", path, "--format", "pdf", "--out", file, "--chromium", chromium}); err != nil {
+		t.Fatalf("report --format pdf: %v\n%s", err, errOut)
+	}
+	pdf, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Errorf("the PDF starts %q", pdf[:min(len(pdf), 16)])
 	}
 }

@@ -7,7 +7,7 @@
 //	tribune serve --channel NAME     bot + overlay server + control API, no console
 //	tribune tui [--connect URL]      console attached to a running serve
 //	tribune export [--session ID] --format csv|json|md
-//	tribune report [--session ID] [--format html|pdf] [--out FILE]
+//	tribune report [--session ID] [--format html|pdf] [--out FILE] [--lang en|fr]
 //	tribune token                    print the control API token
 package main
 
@@ -69,7 +69,7 @@ Usage:
   tribune serve --channel NAME     bot + overlay server + control API, no console
   tribune tui [--connect URL]      console attached to a running serve
   tribune export [--session ID] --format csv|json|md [--out FILE]
-  tribune report [--session ID] [--format html|pdf] [--out FILE]
+  tribune report [--session ID] [--format html|pdf] [--out FILE] [--lang en|fr]
   tribune token                    print the control API token
 
 Run 'tribune COMMAND -h' for the flags of a command. Every flag can also be set
@@ -98,6 +98,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runTUI(ctx, args)
 	case "export":
 		return m.runExport(ctx, args)
+	case "report":
+		return m.runReport(ctx, args)
 	case "token":
 		return m.runToken(ctx, args)
 	case "help":
