@@ -49,6 +49,13 @@ func (u *userTable) add(id Identity) userKey {
 	if k, ok := u.find(id); ok {
 		return k
 	}
+	// A viewer's source is one of a few: the known ones share their
+	// string, rather than each viewer keeping the one it came with.
+	for _, src := range knownSources {
+		if id.Source == src {
+			id.Source = src
+		}
+	}
 	k := namedUser | userKey(len(u.names))
 	u.named[id] = k
 	u.names = append(u.names, id)
@@ -80,6 +87,8 @@ func numericID(id string) (userKey, bool) {
 	}
 	return n, true
 }
+
+var knownSources = [...]string{SourceTwitch, SourceYouTube, SourceWeb, SourceConsole}
 
 // voteKey is the key of a viewer's vote or report on a question.
 type voteKey struct {

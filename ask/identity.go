@@ -50,8 +50,8 @@ const maxAddrs = 100_000
 // secretSetting is where LoadSecret keeps the cookie secret.
 const secretSetting = "ask_cookie_secret"
 
-// LoadSecret returns the cookie secret kept in store, creating 32 random
-// bytes on first use, so that browsers keep their identity across
+// LoadSecret returns the cookie secret kept in store, creating one
+// (NewSecret) on first use, so that browsers keep their identity across
 // restarts.
 func LoadSecret(ctx context.Context, store tribune.Store) ([]byte, error) {
 	v, ok, err := store.Setting(ctx, secretSetting)
@@ -66,12 +66,20 @@ func LoadSecret(ctx context.Context, store tribune.Store) ([]byte, error) {
 		// A damaged secret is replaced: browsers become new browsers,
 		// which is what a forged cookie is too.
 	}
-	b := make([]byte, 32)
-	rand.Read(b)
+	b := NewSecret()
 	if err := store.PutSetting(ctx, secretSetting, base64.StdEncoding.EncodeToString(b)); err != nil {
 		return nil, fmt.Errorf("ask: store the cookie secret: %w", err)
 	}
 	return b, nil
+}
+
+// NewSecret returns 32 random bytes for Server.Secret. A meeting whose
+// storage cannot keep one runs on a new secret: its browsers become new
+// browsers at the next start.
+func NewSecret() []byte {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return b
 }
 
 // newBrowserID returns a random 128-bit id, in a form that ban targets

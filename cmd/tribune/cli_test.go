@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/store"
 )
 
 func TestCommandLineRefusals(t *testing.T) {
@@ -85,6 +86,12 @@ func TestEnvironmentSetsFlags(t *testing.T) {
 
 func TestTokenIsGeneratedOnceAndKept(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "t.db")
+	// A database that a meeting made, without a token yet.
+	made := store.NewDB(db)
+	if err := made.Open(); err != nil {
+		t.Fatal(err)
+	}
+	made.Close()
 	token := func(env string) string {
 		t.Helper()
 		var out bytes.Buffer

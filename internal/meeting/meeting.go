@@ -207,7 +207,13 @@ func Start(ctx context.Context, c Config) (_ *Meeting, err error) {
 
 	page := ask.NewServer(svc)
 	if page.Secret, err = ask.LoadSecret(ctx, m.DB); err != nil {
-		return nil, err
+		if tribune.ErrorCode(err) != tribune.EUNAVAILABLE {
+			return nil, err
+		}
+		// Storage that cannot write still opens the meeting, which then
+		// says so everywhere: the ask page's browsers last until a restart.
+		logger.Warn("the ask page's cookie secret cannot be stored; browsers get new ids at the next start", "err", err)
+		page.Secret, err = ask.NewSecret(), nil
 	}
 	page.Listener = askListener
 	page.PublicURL, page.Code = c.AskURL, c.AskCode
