@@ -47,6 +47,7 @@ func (m *Main) openMeeting(ctx context.Context, c config) (a *meeting.Meeting, s
 		return nil, nil, err
 	}
 	return a, func() {
+		logger.Info("shutting down")
 		if err := a.Close(); err != nil {
 			logger.Error("close meeting", "err", err)
 		}
