@@ -39,11 +39,16 @@ func summarize(ns []int64) Latency {
 
 // RunResult is one scenario through the full path.
 type RunResult struct {
-	Name      string  `json:"name"`
-	Lines     int     `json:"lines"`
-	Commands  int     `json:"commands"`
-	LineBytes int     `json:"avg_line_bytes"`
-	Rate      float64 `json:"paced_lines_per_sec,omitempty"` // 0: as fast as possible
+	Name     string   `json:"name"`
+	Channels []string `json:"channels,omitempty"`
+	Lines    int      `json:"lines"`
+	Commands int      `json:"commands"`
+	Mirrors  int      `json:"mirrors,omitempty"`
+	// CommandMirrors are the mirrors that copy a command.
+	CommandMirrors int     `json:"command_mirrors,omitempty"`
+	YouTube        int     `json:"youtube_messages,omitempty"`
+	LineBytes      int     `json:"avg_line_bytes"`
+	Rate           float64 `json:"paced_lines_per_sec,omitempty"` // 0: as fast as possible
 	// Seconds runs from the first line written to the last effect seen by
 	// both clients.
 	Seconds     float64 `json:"seconds"`
@@ -57,6 +62,10 @@ type RunResult struct {
 	// overlay feed's leaderboard, which is coalesced by design.
 	API     Latency `json:"api_latency"`
 	Overlay Latency `json:"overlay_latency"`
+	// APIBusy is the share of the run the /api/events client spent
+	// decoding and recording its messages: near 1, the bench's own client
+	// would be the limit.
+	APIBusy float64 `json:"api_client_busy"`
 	// APIEnd and OverlayEnd are when each client saw the last effect.
 	APIEnd     float64 `json:"api_end_seconds"`
 	OverlayEnd float64 `json:"overlay_end_seconds"`
@@ -64,6 +73,9 @@ type RunResult struct {
 	PeakRSSMB  float64 `json:"peak_rss_mb"`
 	EndRSSMB   float64 `json:"end_rss_mb"`
 	DB         dbCheck `json:"db"`
+	// Bot is what the in-process bot counted during the run (its
+	// mirrors skipped, its replies folded).
+	Bot *bot.Stats `json:"bot,omitempty"`
 	// Drop scenario only.
 	LostLines        int     `json:"lines_sent_while_disconnected,omitempty"`
 	Delivered        int     `json:"lines_sent_to_bot,omitempty"`
@@ -92,23 +104,71 @@ type fullOpts struct {
 	rate   float64 // lines per second; 0 as fast as possible
 	drop   bool    // cut the chat connection a third of the way through (in process)
 	raw    *rawResult
+	// youtube, when set, is the fake YouTube API the meeting reads; the
+	// script's YouTube lines are replayed there, beside its Twitch lines.
+	youtube *youtubeFake
+	// askIDsPerIP is passed to the target (the ask page's load test).
+	askIDsPerIP int
+	// beside, when set, is a load that runs while the script is sent,
+	// once both clients are connected and the setup is done.
+	beside besideLoad
+	// after, when set, runs once every effect has arrived, with Tribune
+	// still running.
+	after func(ctx context.Context, t target, srv *twitchfake.Server, r *run, res *RunResult)
+}
+
+// besideLoad is work that runs beside a script (the ask page's browsers):
+// it sees every message of both clients before the script's run does.
+type besideLoad interface {
+	onAPI(ev *apiMessage, at time.Time)
+	onFeed(m *feedMessage, at time.Time)
+	// prepare runs once Tribune is up, before the clock starts; an error
+	// ends the run.
+	prepare(ctx context.Context, t target) error
+	// run runs the load; runFull waits for it before it waits for the
+	// script's effects.
+	run(ctx context.Context, t target) error
+}
+
+// targetOpts returns the options of a target on db with chat at irc.
+func (b *bench) targetOpts(db, irc string, channels []string) targetOpts {
+	return targetOpts{db: db, irc: irc, channels: channels, token: b.token, dir: b.dir, env: b.env, extra: b.cfg.ServeEnv}
+}
+
+// startTarget starts Tribune as configured (child or in process).
+func (b *bench) startTarget(o targetOpts) (target, error) {
+	if b.cfg.Target == "inproc" {
+		return startInproc(o, b.logger)
+	}
+	c, _, err := startChild(b.bin, o)
+	return c, err
 }
 
 // runFull plays s through Tribune started on db: fake chat server → bot →
 // Service → SQLite → events → one /api/events and one /overlay/ws client.
 func (b *bench) runFull(ctx context.Context, s *script, db string, o fullOpts) RunResult {
-	res := RunResult{Name: s.name, Lines: len(s.lines), Commands: s.commands(), LineBytes: s.avgLine(), Rate: o.rate, Raw: o.raw}
-	srv, err := startChat()
+	res := RunResult{Name: s.name, Lines: len(s.lines), Commands: s.commands(), Mirrors: s.mirrors, CommandMirrors: s.commandMirrors, LineBytes: s.avgLine(), Rate: o.rate, Raw: o.raw}
+	if len(s.channels) > 1 {
+		res.Channels = s.channels
+	}
+	ytFrom, ytTo := s.span(viaYouTube)
+	res.YouTube = ytTo - ytFrom
+	srv, err := twitchfake.Start()
 	if err != nil {
 		res.fail("%v", err)
 		return res
 	}
 	defer srv.Close()
+	to := b.targetOpts(db, srv.Addr(), s.channels)
+	to.askIDsPerIP = o.askIDsPerIP
+	if y := o.youtube; y != nil {
+		to.youtube = &ytTarget{api: y.replay.URL, video: y.video, key: y.key}
+	}
 	var t target
 	if o.drop {
-		t, err = startInproc(targetOpts{db: db, irc: srv.Addr(), token: b.token, dir: b.dir}, b.logger)
+		t, err = startInproc(to, b.logger)
 	} else {
-		t, err = b.startTarget(db, srv.Addr())
+		t, err = b.startTarget(to)
 	}
 	if err != nil {
 		res.fail("%v", err)
@@ -122,17 +182,31 @@ func (b *bench) runFull(ctx context.Context, s *script, db string, o fullOpts) R
 	}()
 	jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := srv.WaitJoined(jctx, benchChannel); err != nil {
-		res.fail("bot did not join: %v", err)
-		return res
+	for _, ch := range s.channels {
+		if err := srv.WaitJoined(jctx, ch); err != nil {
+			res.fail("the bot did not join #%s: %v", ch, err)
+			return res
+		}
 	}
-	api, err := dialWS(ctx, t, "/api/events", "api", (*run).onAPI)
+	if y := o.youtube; y != nil && res.YouTube > 0 {
+		// The source reads the recent messages once at the start, then
+		// opens the stream when its quota plan allows (seconds later):
+		// the clock starts once the stream is open, as in a meeting under
+		// way.
+		select {
+		case <-y.replay.opened:
+		case <-jctx.Done():
+			res.fail("the YouTube source did not open the chat's stream: %v", jctx.Err())
+			return res
+		}
+	}
+	api, err := dialWS(ctx, t, "/api/events", "api")
 	if err != nil {
 		res.fail("%v", err)
 		return res
 	}
 	defer api.Close()
-	feed, err := dialWS(ctx, t, "/overlay/ws", "overlay", (*run).onFeed)
+	feed, err := dialWS(ctx, t, "/overlay/ws", "overlay")
 	if err != nil {
 		res.fail("%v", err)
 		return res
@@ -156,15 +230,29 @@ func (b *bench) runFull(ctx context.Context, s *script, db string, o fullOpts) R
 		settled = s0.newQuestions
 	}
 
+	if o.beside != nil {
+		if err := o.beside.prepare(ctx, t); err != nil {
+			res.fail("%v", err)
+			return res
+		}
+	}
+
 	var before bot.Stats
-	if it, ok := t.(*inprocTarget); ok {
+	it, inproc := t.(*inprocTarget)
+	if inproc {
 		before = it.Bot.Stats() // the setup's commands are not the run's
 	}
 	r := newRun(s, topN)
-	api.run.Store(r)
-	feed.run.Store(r)
-	if b.opts.cpuprofile != "" {
-		if f, err := os.Create(b.opts.cpuprofile + "." + fileName(s.name)); err == nil {
+	var alsoAPI func(*apiMessage, time.Time)
+	var alsoFeed func(*feedMessage, time.Time)
+	if o.beside != nil {
+		alsoAPI, alsoFeed = o.beside.onAPI, o.beside.onFeed
+	}
+	api.attach(r.apiHandler(alsoAPI))
+	feed.attach(r.feedHandler(alsoFeed))
+	busy0 := api.busy.Load()
+	if b.cfg.CPUProfile != "" {
+		if f, err := os.Create(b.cfg.CPUProfile + "." + fileName(s.name)); err == nil {
 			defer f.Close()
 			pprof.StartCPUProfile(f)
 			defer pprof.StopCPUProfile()
@@ -195,8 +283,40 @@ func (b *bench) runFull(ctx context.Context, s *script, db string, o fullOpts) R
 			}()
 		}
 	}
-	sr := send(ctx, srv, r, so)
+	besideErr := make(chan error, 1)
+	if o.beside != nil {
+		go func() { besideErr <- o.beside.run(ctx, t) }()
+	}
+	var sr sendResult
+	if res.YouTube > 0 {
+		// Twitch and YouTube lines go at once, each at its share of the
+		// rate, from their own sender.
+		share := func(n int) float64 { return o.rate * float64(n) / float64(len(s.lines)) }
+		yo, tw := so, so
+		yo.from, yo.to, yo.rate = ytFrom, ytTo, share(ytTo-ytFrom)
+		tw.from, tw.to, tw.rate = 0, ytFrom, share(ytFrom)
+		ytDone := make(chan sendResult, 1)
+		go func() { ytDone <- send(ctx, replaySink{o.youtube.replay}, r, yo) }()
+		if ytFrom > 0 {
+			sr = send(ctx, twitchSink{srv}, r, tw)
+		}
+		ysr := <-ytDone
+		if ytFrom == 0 {
+			sr = ysr
+		} else {
+			sr.start, sr.end = min(sr.start, ysr.start), max(sr.end, ysr.end)
+			sr.connected += ysr.connected
+			sr.lost += ysr.lost
+		}
+	} else {
+		sr = send(ctx, twitchSink{srv}, r, so)
+	}
 	res.LostLines, res.Delivered = sr.lost, sr.connected
+	if o.beside != nil {
+		if err := <-besideErr; err != nil {
+			res.fail("%v", err)
+		}
+	}
 
 	limit := 60*time.Second + time.Duration(len(s.lines))*50*time.Microsecond
 	var apiEnd, feedEnd int64
@@ -205,7 +325,6 @@ func (b *bench) runFull(ctx context.Context, s *script, db string, o fullOpts) R
 		// flight at the cut may die in the socket or in go-twitch-irc's
 		// buffers before the bot sees them: the bot's own counters say what
 		// it received, and the run ends when it has applied all of it.
-		it := t.(*inprocTarget)
 		end, err := waitQuiet(it, r, limit)
 		if err != nil {
 			res.fail("%v", err)
@@ -216,13 +335,14 @@ func (b *bench) runFull(ctx context.Context, s *script, db string, o fullOpts) R
 		apiEnd, feedEnd = end, end
 		res.ReconnectMS = float64(reconnected.Load()) / 1e6
 	} else {
-		timeout := time.After(limit)
+		wctx, cancel := context.WithTimeout(ctx, limit)
 		for _, sd := range []*side{&r.api, &r.feed} {
 			select {
 			case <-sd.done:
-			case <-timeout:
+			case <-wctx.Done():
 			}
 		}
+		cancel()
 		var lat []int64
 		var resyncs, unexpected, left int
 		lat, apiEnd, resyncs, unexpected, left = r.api.results()
@@ -233,7 +353,7 @@ func (b *bench) runFull(ctx context.Context, s *script, db string, o fullOpts) R
 		if unexpected > 0 {
 			res.fail("api client: %d unexpected events", unexpected)
 		}
-		lat, feedEnd, resyncs, _, left = r.feed.results()
+		lat, feedEnd, _, _, left = r.feed.results()
 		res.Overlay = summarize(lat)
 		if left > 0 {
 			res.fail("overlay client: never showed the final leaderboard (client closed: %v)", feed.closed())
@@ -247,18 +367,24 @@ func (b *bench) runFull(ctx context.Context, s *script, db string, o fullOpts) R
 	if res.Seconds > 0 {
 		res.LinesPerSec = float64(len(s.lines)) / res.Seconds
 		res.CommandsPerSec = float64(s.commands()-countLost(r, true)) / res.Seconds
+		res.APIBusy = float64(api.busy.Load()-busy0) / 1e9 / res.Seconds
 	}
 	if o.raw != nil && o.raw.LinesPerSec > 0 {
 		res.Ratio = res.LinesPerSec / o.raw.LinesPerSec
 	}
-	if it, ok := t.(*inprocTarget); ok {
+	if o.after != nil {
+		o.after(ctx, t, srv, r, &res)
+	}
+	if inproc {
 		a, c, ns := it.counts.applies.Load(), it.counts.changes.Load(), it.counts.nanos.Load()
 		if a > 0 {
-			fmt.Fprintf(os.Stderr, "  %s: %d transactions, %.1f changes each, %.0f µs each in Apply (%.1f s)\n", s.name, a, float64(c)/float64(a), float64(ns)/float64(a)/1e3, float64(ns)/1e9)
+			b.progress("  %s: %d transactions, %.1f changes each, %.0f µs each in Apply (%.1f s)", s.name, a, float64(c)/float64(a), float64(ns)/float64(a)/1e3, float64(ns)/1e9)
 		}
+		st := it.Bot.Stats()
+		res.Bot = &st
 	}
-	if b.opts.memprofile != "" {
-		if f, err := os.Create(b.opts.memprofile + "." + fileName(s.name)); err == nil {
+	if b.cfg.MemProfile != "" {
+		if f, err := os.Create(b.cfg.MemProfile + "." + fileName(s.name)); err == nil {
 			pprof.WriteHeapProfile(f)
 			f.Close()
 		}
@@ -279,10 +405,10 @@ func (b *bench) runFull(ctx context.Context, s *script, db string, o fullOpts) R
 		setupN = o.setup.newQuestions
 	}
 	want := func(id int) int {
-		if id >= len(s.votes) || len(s.votes[id]) == 0 {
+		if id >= len(s.votes) || len(s.votes[id])+s.other(id) == 0 {
 			return -1
 		}
-		n := s.base[id]
+		n := s.base[id] + s.other(id)
 		for _, l := range s.votes[id] {
 			if !r.lost[l] {
 				n++
@@ -290,9 +416,9 @@ func (b *bench) runFull(ctx context.Context, s *script, db string, o fullOpts) R
 		}
 		return n
 	}
-	wantQ := questionsBefore + settled + s.newQuestions
+	wantQ := questionsBefore + settled + s.newQuestions + len(s.otherAsks)
 	if o.setup != nil {
-		wantQ = setupN + s.newQuestions
+		wantQ = setupN + s.newQuestions + len(s.otherAsks)
 	}
 	if o.drop {
 		// Which delivered lines the bot received is known only in total.
@@ -321,7 +447,7 @@ func (b *bench) runFull(ctx context.Context, s *script, db string, o fullOpts) R
 func countLost(r *run, commands bool) int {
 	n := 0
 	for i, l := range r.lost {
-		if l && (!commands || r.s.kind[i] != lineChat) {
+		if l && (!commands || isCommand(r.s.kind[i])) {
 			n++
 		}
 	}
@@ -370,9 +496,9 @@ type ReadyResult struct {
 // measureReady starts `tribune serve` on an empty database and on a copy
 // of the seeded one, runs times each, and keeps the medians.
 func (b *bench) measureReady(runs int) (ReadyResult, error) {
-	res := ReadyResult{Questions: b.opts.seedQuestions, Runs: runs}
+	res := ReadyResult{Questions: b.cfg.SeedQuestions, Runs: runs}
 	if b.bin == "" {
-		return res, errors.New("ready time needs the tribune binary (child target)")
+		return res, errors.New("ready time needs the tribune binary")
 	}
 	var empty, seeded []time.Duration
 	for i := range runs {
@@ -383,11 +509,7 @@ func (b *bench) measureReady(runs int) (ReadyResult, error) {
 					return res, err
 				}
 			}
-			o := targetOpts{db: path, token: b.token, dir: b.dir}
-			if b.opts.childEnv != "" {
-				o.env = strings.Split(b.opts.childEnv, ",")
-			}
-			c, d, err := startChild(b.bin, o)
+			c, d, err := startChild(b.bin, b.targetOpts(path, "", nil))
 			if err != nil {
 				return res, err
 			}
@@ -413,45 +535,25 @@ func (b *bench) measureReady(runs int) (ReadyResult, error) {
 	return res, nil
 }
 
-// startTarget starts Tribune on db, connected to the chat server at irc.
-func (b *bench) startTarget(db, irc string) (target, error) {
-	o := targetOpts{db: db, irc: irc, token: b.token, dir: b.dir}
-	if b.opts.childEnv != "" {
-		o.env = strings.Split(b.opts.childEnv, ",")
-	}
-	if b.opts.target == "inproc" {
-		return startInproc(o, b.logger)
-	}
-	c, _, err := startChild(b.bin, o)
-	return c, err
-}
-
-// freshDB returns a new database path in the bench directory.
-func (b *bench) freshDB(name string) string {
-	return filepath.Join(b.dir, fileName(name)+".db")
-}
-
-// fileName turns a run's name into a file name.
-func fileName(name string) string {
-	return strings.NewReplacer("@", "-", "+", "-").Replace(name)
-}
-
-// seededCopy copies the seeded database for one run.
-func (b *bench) seededCopy(name string) (string, error) {
-	p := b.freshDB(name)
-	return p, copyDB(b.seeded, p)
-}
-
 // prelude plays s before the clock starts and reports whether the API
 // client saw all of its effects within 30 s.
 func prelude(ctx context.Context, srv *twitchfake.Server, api *wsClient, s *script) bool {
 	r := newRun(s, topN)
-	api.run.Store(r)
-	send(ctx, srv, r, sendOpts{rate: 1000})
+	api.attach(r.apiHandler(nil))
+	send(ctx, twitchSink{srv}, r, sendOpts{rate: 1000})
 	select {
 	case <-r.api.done:
 		return true
 	case <-time.After(30 * time.Second):
 		return false
 	}
+}
+
+// joinNames returns the channels as #a, #b.
+func joinNames(chs []string) string {
+	out := make([]string, len(chs))
+	for i, c := range chs {
+		out[i] = "#" + c
+	}
+	return strings.Join(out, ", ")
 }

@@ -1,32 +1,58 @@
 package main
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tribune-live/tribune/internal/twitchfake"
+	"github.com/tribune-live/tribune/internal/youtubefake"
 )
 
-// benchChannel is the channel every scenario plays in.
-const benchChannel = "bench"
+const (
+	// benchChannel is the channel every Twitch scenario plays in; the
+	// session is named after it.
+	benchChannel = "bench"
+	// partnerChannel is the co-stream's second channel (the party's).
+	partnerChannel = "bench_party"
+	// setupQuestions is how many questions the broadcaster asks before a
+	// storm, a flood or the ask page's load test: what they vote for.
+	setupQuestions = 10
+)
 
 // Kinds of script lines.
 const (
-	lineChat byte = iota // ordinary chat: the bot must ignore it cheaply
-	lineVote             // !vote N
-	lineAsk              // !q TEXT
+	lineChat   byte = iota // ordinary chat: the bot must ignore it cheaply
+	lineVote               // !vote N
+	lineAsk                // !q TEXT
+	lineMirror             // a Shared Chat copy of another line: it must change nothing
 )
 
-// script is one set of chat lines, prepared before the clock starts, with
-// what each line should do, so that clients can tell when every effect
+// Where a line is sent.
+const (
+	viaTwitch byte = iota
+	viaYouTube
+)
+
+// script is one set of chat messages, prepared before the clock starts,
+// with what each should do, so that clients can tell when every effect
 // arrived and how long each took.
 type script struct {
-	name  string
+	name string
+	// channels are the Twitch channels the lines are typed in; the first
+	// is the session's.
+	channels []string
+	// lines are raw IRC lines for Twitch, message texts for YouTube.
 	lines []string
-	kind  []byte
+	via   []byte
+	// author is the viewer (see viewer and ytAuthor) of each YouTube
+	// message; -1 the owner.
+	author []int32
+	kind   []byte
 	// qid is the question a vote line targets; 0 for other lines.
 	qid []int32
 	// asks maps the text of each question asked to its line.
@@ -40,14 +66,27 @@ type script struct {
 	visible []bool
 	// newQuestions is how many questions the script asks.
 	newQuestions int
-	bytes        int64
+	// mirrors counts lineMirror lines; commandMirrors those that copy a
+	// command.
+	mirrors, commandMirrors int
+	// others[id] is how many votes question id gets from outside the
+	// script (the ask page's load), on top of base and the script's;
+	// otherAsks are the texts of questions asked from outside. Both are
+	// known in advance, timed by whoever casts them, and checked at the
+	// end with the rest.
+	others    []int
+	otherAsks map[string]bool
+	bytes     int64
 }
 
-// commands returns how many lines are commands.
+func isCommand(kind byte) bool { return kind == lineVote || kind == lineAsk }
+
+// commands returns how many lines are commands, each counted once
+// (mirrors are copies).
 func (s *script) commands() int {
 	n := 0
 	for _, k := range s.kind {
-		if k != lineChat {
+		if isCommand(k) {
 			n++
 		}
 	}
@@ -62,8 +101,33 @@ func (s *script) avgLine() int {
 	return int(s.bytes/int64(len(s.lines))) + 2
 }
 
+// span returns the first and last line (exclusive) sent via v.
+func (s *script) span(v byte) (from, to int) {
+	from, to = -1, -1
+	for i, x := range s.via {
+		if x == v {
+			if from < 0 {
+				from = i
+			}
+			to = i + 1
+		}
+	}
+	if from < 0 {
+		return 0, 0
+	}
+	return from, to
+}
+
 // finalVotes returns the vote count each targeted question must reach.
-func (s *script) finalVotes(id int) int { return s.base[id] + len(s.votes[id]) }
+func (s *script) finalVotes(id int) int { return s.base[id] + len(s.votes[id]) + s.other(id) }
+
+// other returns the votes question id gets from outside the script.
+func (s *script) other(id int) int {
+	if id < len(s.others) {
+		return s.others[id]
+	}
+	return 0
+}
 
 // expectedTop returns the leaderboard the overlay must end on: the n
 // most-voted visible questions, older first among equals, as the Service
@@ -95,17 +159,139 @@ type world struct {
 	visible   int // ids 1..visible are approved
 }
 
-// lineMaker formats chat lines as the fake server sends them. Sequence
-// numbers make each message id unique; the sent time is when the script is
-// built, which is what tmi-sent-ts would be at that rate anyway.
+func newScript(name string, n int, w world) *script {
+	s := &script{
+		name:     name,
+		channels: []string{benchChannel},
+		lines:    make([]string, 0, n),
+		via:      make([]byte, 0, n),
+		author:   make([]int32, 0, n),
+		kind:     make([]byte, 0, n),
+		qid:      make([]int32, 0, n),
+		asks:     map[string]int32{},
+		votes:    make([][]int32, w.questions+1),
+		base:     make([]int, w.questions+1),
+	}
+	s.visible = make([]bool, w.questions+1)
+	for id := 1; id <= w.questions; id++ {
+		s.base[id] = 1
+		s.visible[id] = id <= w.visible
+	}
+	return s
+}
+
+func (s *script) add(line string, via byte, author int, kind byte, q int) {
+	s.lines = append(s.lines, line)
+	s.via = append(s.via, via)
+	s.author = append(s.author, int32(author))
+	s.kind = append(s.kind, kind)
+	s.qid = append(s.qid, int32(q))
+	s.bytes += int64(len(line))
+	switch kind {
+	case lineVote:
+		s.votes[q] = append(s.votes[q], int32(len(s.lines)-1))
+	case lineMirror:
+		s.mirrors++
+	}
+}
+
+// ask adds a question line for text.
+func (s *script) ask(text string) {
+	s.asks[text] = int32(len(s.lines) - 1)
+	s.newQuestions++
+}
+
+// maker turns one chat message of viewer u (-1: the broadcaster) into the
+// script's lines: on one Twitch channel, on two with Shared Chat mirrors,
+// or on YouTube. The generators below say what is said; makers say where.
+type maker interface {
+	say(s *script, u int, text string, kind byte, q int)
+}
+
+// twitchMaker types every message in one channel.
+type twitchMaker struct {
+	channel string
+	lm      *lineMaker
+	crowd   crowd
+}
+
+func twitchOne() *twitchMaker {
+	return &twitchMaker{channel: benchChannel, lm: &lineMaker{sent: time.Now()}}
+}
+
+func (m *twitchMaker) say(s *script, u int, text string, kind byte, q int) {
+	s.add(m.lm.line(m.channel, m.crowd.user(u), text), viaTwitch, u, kind, q)
+}
+
+// coStreamMaker types each message in one of two channels, at random, and
+// shares a share of them with the other through Twitch Shared Chat: the
+// original in its channel, its mirror in the other. The lines come from
+// a fake server's line builder, so that originals and mirrors carry the
+// tags Twitch gives them (source-room-id, source-id); the server is used
+// for nothing else.
+type coStreamMaker struct {
+	gen    *twitchfake.Server
+	rng    *rand.Rand
+	shared float64
+	crowd  crowd
+}
+
+func (m *coStreamMaker) say(s *script, u int, text string, kind byte, q int) {
+	origin, other := s.channels[0], s.channels[1]
+	if m.rng.IntN(2) == 1 {
+		origin, other = other, origin
+	}
+	user := m.crowd.user(u)
+	if m.rng.Float64() >= m.shared {
+		s.add(m.gen.Line(origin, user, text), viaTwitch, u, kind, q)
+		return
+	}
+	original, mirrors := m.gen.SharedLines(origin, user, text, other)
+	s.add(original, viaTwitch, u, kind, q)
+	s.add(mirrors[0], viaTwitch, u, lineMirror, 0)
+	if isCommand(kind) {
+		s.commandMirrors++
+	}
+}
+
+// youtubeMaker posts every message in the YouTube chat.
+type youtubeMaker struct{}
+
+func (youtubeMaker) say(s *script, u int, text string, kind byte, q int) {
+	s.add(text, viaYouTube, u, kind, q)
+}
+
+// crowd caches the Twitch users of the scripts' viewers.
+type crowd struct{ users []twitchfake.User }
+
+func (c *crowd) user(i int) twitchfake.User {
+	if i < 0 {
+		return broadcaster()
+	}
+	for len(c.users) <= i {
+		c.users = append(c.users, viewer(len(c.users)))
+	}
+	return c.users[i]
+}
+
+// lineMaker formats chat lines as the fake server sends them. The sent
+// time is when the script is built, which is what tmi-sent-ts would be at
+// that rate anyway.
 type lineMaker struct {
-	seq  uint64
 	sent time.Time
 }
 
-func (m *lineMaker) line(u twitchfake.User, text string) string {
-	m.seq++
-	return twitchfake.PrivmsgLine(benchChannel, u, text, m.seq, m.sent)
+// lineSeq numbers every line the bench makes, whatever its script: the
+// bot skips a message id it has already seen (a Shared Chat copy), so two
+// scripts of one meeting (the setup and the storm) must not share ids.
+// It starts far above the sequence numbers of twitchfake's own line
+// builder, which the co-stream uses.
+var lineSeq atomic.Uint64
+
+func init() { lineSeq.Store(1 << 40) }
+
+func (m *lineMaker) line(channel string, u twitchfake.User, text string) string {
+	return twitchfake.PrivmsgLine(channel, u, text, lineSeq.Add(1), m.sent)
 }
 
 // viewer returns the i-th viewer of a crowd: stable ids and logins of
@@ -123,6 +309,15 @@ func viewer(i int) twitchfake.User {
 	}
 }
 
+// ytAuthor returns the i-th viewer on YouTube (-1: the channel's owner):
+// a channel id of YouTube's length and a display name.
+func ytAuthor(i int) youtubefake.Author {
+	if i < 0 {
+		return youtubefake.Author{ChannelID: "UCbenchOwner00000000000", DisplayName: "Bench", Owner: true}
+	}
+	return youtubefake.Author{ChannelID: fmt.Sprintf("UCbench%017d", i), DisplayName: "Citizen Viewer " + strconv.Itoa(100000+i)}
+}
+
 var badges = []string{"subscriber/12,premium/1", "premium/1", "glhf-pledge/1", "subscriber/3,sub-gifter/5", "no_audio/1"}
 
 var colors = []string{"#1E90FF", "#FF4500", "#2E8B57", "#DAA520", "#9ACD32", "#FF69B4", "#8A2BE2", ""}
@@ -133,61 +328,62 @@ func broadcaster() twitchfake.User {
 	return twitchfake.User{Login: benchChannel, DisplayName: "Bench", ID: twitchfake.RoomID(benchChannel), Broadcaster: true}
 }
 
-// mixedScript is a meeting: of every 50 lines, 1 question (2 %), 4 votes
-// (8 %) and 45 chat lines (90 %). Questions come from distinct viewers of a
-// crowd of viewers, each at most once, so that no rate limit refuses them;
-// votes come from random viewers of the crowd for existing visible
-// questions, skewed towards a few popular ones, never twice the same
-// (viewer, question), so that every command has an effect to wait for.
-func mixedScript(name string, n, viewers int, w world, seed uint64) *script {
-	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
+// mixedScript is a meeting: of every 50 messages, 1 question (2 %), 4
+// votes (8 %) and 45 chat lines (90 %), on the visible questions of w.
+func mixedScript(name string, n, viewers int, w world, seed uint64, mk maker) *script {
 	s := newScript(name, n, w)
-	mk := &lineMaker{sent: time.Now()}
-	users := make([]twitchfake.User, viewers)
-	for i := range users {
-		users[i] = viewer(i)
-	}
+	mixedInto(s, n, viewers, 1, w.visible, seed, mk, 0)
+	return s
+}
+
+// mixedInto adds n messages of a meeting to s: of every 50, 1 question,
+// 4 votes and 45 chat lines. Questions come from distinct viewers of a
+// crowd of viewers (firstViewer onwards), each at most once, so that no
+// rate limit refuses them; votes come from random viewers of the crowd
+// for the questions firstQ to firstQ+nq-1, skewed towards a few popular
+// ones, never twice the same (viewer, question), so that every command
+// has an effect to wait for.
+func mixedInto(s *script, n, viewers, firstQ, nq int, seed uint64, mk maker, firstViewer int) {
+	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
 	askers := rng.Perm(viewers)
-	zipf := rand.NewZipf(rng, 1.1, 8, uint64(w.visible-1))
+	zipf := rand.NewZipf(rng, 1.1, 8, uint64(nq-1))
 	voted := make(map[uint64]struct{}, n/10)
 	tg := newTextGen(rng)
 	nextAsk := 0
 	for i := range n {
 		switch k := i % 50; {
 		case k == 0 && nextAsk < len(askers):
-			u := users[askers[nextAsk]]
+			u := askers[nextAsk]
 			nextAsk++
 			text := tg.question()
-			s.add(mk.line(u, "!q "+text), lineAsk, 0)
-			s.asks[text] = int32(len(s.lines) - 1)
-			s.newQuestions++
+			mk.say(s, firstViewer+u, "!q "+text, lineAsk, 0)
+			s.ask(text)
 		case k >= 1 && k <= 4:
 			var v, q int
 			for {
 				v = rng.IntN(viewers)
-				q = 1 + int(zipf.Uint64())
+				q = firstQ + int(zipf.Uint64())
 				key := uint64(v)<<32 | uint64(q)
 				if _, dup := voted[key]; !dup {
 					voted[key] = struct{}{}
 					break
 				}
 			}
-			s.add(mk.line(users[v], "!vote "+strconv.Itoa(q)), lineVote, q)
+			mk.say(s, firstViewer+v, "!vote "+strconv.Itoa(q), lineVote, q)
 		default:
-			s.add(mk.line(users[rng.IntN(viewers)], chatLine(rng)), lineChat, 0)
+			mk.say(s, firstViewer+rng.IntN(viewers), chatLine(rng), lineChat, 0)
 		}
 	}
-	return s
 }
 
 // stormScript is a vote storm: n votes from n distinct viewers, spread in
 // turn over the questions 1..w.visible.
 func stormScript(name string, n int, w world, firstViewer int) *script {
 	s := newScript(name, n, w)
-	mk := &lineMaker{sent: time.Now()}
+	lm := &lineMaker{sent: time.Now()}
 	for i := range n {
 		q := 1 + i%w.visible
-		s.add(mk.line(viewer(firstViewer+i), "!vote "+strconv.Itoa(q)), lineVote, q)
+		s.add(lm.line(benchChannel, viewer(firstViewer+i), "!vote "+strconv.Itoa(q)), viaTwitch, firstViewer+i, lineVote, q)
 	}
 	return s
 }
@@ -196,43 +392,14 @@ func stormScript(name string, n int, w world, firstViewer int) *script {
 // questions a storm votes for.
 func setupScript(n int, seed uint64) *script {
 	s := newScript("setup", n, world{})
-	mk := &lineMaker{sent: time.Now()}
+	lm := &lineMaker{sent: time.Now()}
 	tg := newTextGen(rand.New(rand.NewPCG(seed, 7)))
 	for range n {
 		text := tg.question()
-		s.add(mk.line(broadcaster(), "!q "+text), lineAsk, 0)
-		s.asks[text] = int32(len(s.lines) - 1)
-		s.newQuestions++
+		s.add(lm.line(benchChannel, broadcaster(), "!q "+text), viaTwitch, -1, lineAsk, 0)
+		s.ask(text)
 	}
 	return s
-}
-
-func newScript(name string, n int, w world) *script {
-	s := &script{
-		name:  name,
-		lines: make([]string, 0, n),
-		kind:  make([]byte, 0, n),
-		qid:   make([]int32, 0, n),
-		asks:  map[string]int32{},
-		votes: make([][]int32, w.questions+1),
-		base:  make([]int, w.questions+1),
-	}
-	s.visible = make([]bool, w.questions+1)
-	for id := 1; id <= w.questions; id++ {
-		s.base[id] = 1
-		s.visible[id] = id <= w.visible
-	}
-	return s
-}
-
-func (s *script) add(line string, kind byte, q int) {
-	s.lines = append(s.lines, line)
-	s.kind = append(s.kind, kind)
-	s.qid = append(s.qid, int32(q))
-	s.bytes += int64(len(line))
-	if kind == lineVote {
-		s.votes[q] = append(s.votes[q], int32(len(s.lines)-1))
-	}
 }
 
 // chatLine returns an ordinary chat message.

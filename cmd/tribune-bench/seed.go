@@ -41,7 +41,7 @@ func seedDB(path string, n int) error {
 		}
 		changes = append(changes,
 			tribune.Change{Kind: tribune.PutQuestion, Question: q},
-			tribune.Change{Kind: tribune.PutVote, Vote: tribune.Vote{SessionID: sess.ID, QuestionID: id, VoterID: author, Created: created}})
+			tribune.Change{Kind: tribune.PutVote, Vote: tribune.Vote{SessionID: sess.ID, QuestionID: id, Source: tribune.SourceTwitch, VoterID: author, Created: created}})
 		if len(changes) >= 2*batch || id == n {
 			if err := db.Apply(ctx, changes); err != nil {
 				return fmt.Errorf("seed %s: %w", path, err)
@@ -115,7 +115,7 @@ func storeCeiling(dir string, n int) (single, batched float64, err error) {
 				done++
 				q.Votes++
 				batch = append(batch,
-					tribune.Change{Kind: tribune.PutVote, Vote: tribune.Vote{SessionID: sess.ID, QuestionID: 1, VoterID: strconv.Itoa(done), Created: time.Now()}},
+					tribune.Change{Kind: tribune.PutVote, Vote: tribune.Vote{SessionID: sess.ID, QuestionID: 1, Source: tribune.SourceTwitch, VoterID: strconv.Itoa(done), Created: time.Now()}},
 					tribune.Change{Kind: tribune.PutQuestion, Question: q})
 			}
 			if err := db.Apply(ctx, batch); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/twitchfake"
 )
 
 // SoakResult is the soak: memory and goroutines sampled each second while
@@ -55,18 +56,18 @@ const soakQuestions = 1000
 // withdrawn (!unvote) a few seconds later by the same viewer, and one
 // command in a hundred is !top. Lines are made as they are sent, so the
 // bench's own memory stays flat.
-func (b *bench) soak(ctx context.Context, d time.Duration, progress func(string, ...any)) (*SoakResult, error) {
-	res := &SoakResult{Duration: d.String(), Rate: b.opts.commandRate}
+func (b *bench) soak(ctx context.Context, d time.Duration) (*SoakResult, error) {
+	res := &SoakResult{Duration: d.String(), Rate: b.cfg.CommandRate}
 	db := b.freshDB("soak")
 	if err := seedDB(db, soakQuestions); err != nil {
 		return nil, err
 	}
-	srv, err := startChat()
+	srv, err := twitchfake.Start()
 	if err != nil {
 		return nil, err
 	}
 	defer srv.Close()
-	t, err := startInproc(targetOpts{db: db, irc: srv.Addr(), token: b.token, dir: b.dir}, b.logger)
+	t, err := startInproc(b.targetOpts(db, srv.Addr(), nil), b.logger)
 	if err != nil {
 		return nil, err
 	}
@@ -81,12 +82,12 @@ func (b *bench) soak(ctx context.Context, d time.Duration, progress func(string,
 	if err := srv.WaitJoined(jctx, benchChannel); err != nil {
 		return nil, err
 	}
-	api, err := dialWS(ctx, t, "/api/events", "api", (*run).onAPI)
+	api, err := dialWS(ctx, t, "/api/events", "api")
 	if err != nil {
 		return nil, err
 	}
 	defer api.Close()
-	feed, err := dialWS(ctx, t, "/overlay/ws", "overlay", (*run).onFeed)
+	feed, err := dialWS(ctx, t, "/overlay/ws", "overlay")
 	if err != nil {
 		return nil, err
 	}
@@ -98,26 +99,26 @@ func (b *bench) soak(ctx context.Context, d time.Duration, progress func(string,
 	type pair struct{ v, q int }
 	var pending []pair // votes to withdraw, oldest first
 	active := map[pair]bool{}
-	lag := int(5 * b.opts.commandRate) // a vote is withdrawn about 5 s later
+	lag := int(5 * b.cfg.CommandRate) // a vote is withdrawn about 5 s later
 	next := func(drain bool) (string, bool) {
 		if len(pending) > 0 && (drain || len(pending) >= lag) {
 			p := pending[0]
 			pending = pending[1:]
 			delete(active, p)
-			return mk.line(viewer(p.v), "!unvote "+strconv.Itoa(p.q)), true
+			return mk.line(benchChannel, viewer(p.v), "!unvote "+strconv.Itoa(p.q)), true
 		}
 		if drain {
 			return "", false
 		}
 		if rng.IntN(100) == 0 {
-			return mk.line(viewer(rng.IntN(viewers)), "!top"), true
+			return mk.line(benchChannel, viewer(rng.IntN(viewers)), "!top"), true
 		}
 		for {
 			p := pair{rng.IntN(viewers), 1 + rng.IntN(soakQuestions)}
 			if !active[p] {
 				active[p] = true
 				pending = append(pending, p)
-				return mk.line(viewer(p.v), "!vote "+strconv.Itoa(p.q)), true
+				return mk.line(benchChannel, viewer(p.v), "!vote "+strconv.Itoa(p.q)), true
 			}
 		}
 	}
@@ -144,18 +145,18 @@ func (b *bench) soak(ctx context.Context, d time.Duration, progress func(string,
 			sample(start)
 			if n := len(res.Samples); n%60 == 0 {
 				s := res.Samples[n-1]
-				progress("soak: %.0f s, heap %.1f MB, RSS %.1f MB, %d goroutines", s.T, s.HeapMB, s.RSSMB, s.Goroutines)
+				b.progress("soak: %.0f s, heap %.1f MB, RSS %.1f MB, %d goroutines", s.T, s.HeapMB, s.RSSMB, s.Goroutines)
 			}
 			continue
 		case <-tick.C:
 		}
-		due := int(b.opts.commandRate * time.Since(start).Seconds())
+		due := int(b.cfg.CommandRate * time.Since(start).Seconds())
 		batch = batch[:0]
 		for res.Commands < due {
 			line, _ := next(false)
 			batch = append(batch, line)
 			for range 9 {
-				batch = append(batch, mk.line(viewer(rng.IntN(viewers)), chatLine(rng)))
+				batch = append(batch, mk.line(benchChannel, viewer(rng.IntN(viewers)), chatLine(rng)))
 			}
 			res.Commands++
 		}

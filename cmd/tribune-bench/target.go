@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -20,8 +21,9 @@ import (
 	"time"
 
 	"github.com/tribune-live/tribune"
-	"github.com/tribune-live/tribune/internal/twitchfake"
+	"github.com/tribune-live/tribune/ask"
 	"github.com/tribune-live/tribune/internal/meeting"
+	"github.com/tribune-live/tribune/youtube"
 )
 
 // Credentials the bench gives every Tribune it starts. The fake chat server
@@ -47,11 +49,31 @@ type target interface {
 
 // targetOpts says what a target runs against.
 type targetOpts struct {
-	db    string // database file
-	irc   string // fake chat server address
-	token string
-	dir   string   // for logs
-	env   []string // extra environment of a child
+	db       string   // database file
+	irc      string   // fake chat server address
+	channels []string // Twitch channels (default: benchChannel)
+	token    string
+	dir      string   // for logs
+	env      []string // the environment of a child
+	extra    []string // more of it, last: -serve-env
+	// youtube, when set, is the fake YouTube API the meeting reads a
+	// video's chat from.
+	youtube *ytTarget
+	// askIDsPerIP lifts the ask page's limit of new browsers per address
+	// (every simulated browser comes from 127.0.0.1).
+	askIDsPerIP int
+}
+
+// ytTarget is a video of a fake YouTube API, and the key that reads it.
+type ytTarget struct {
+	api, video, key string
+}
+
+func (o targetOpts) channelList() []string {
+	if len(o.channels) == 0 {
+		return []string{benchChannel}
+	}
+	return o.channels
 }
 
 // procMem is a process's resident memory, from /proc/PID/status.
@@ -128,13 +150,24 @@ func startChild(bin string, o targetOpts) (*childTarget, time.Duration, error) {
 		irc = "127.0.0.1:" + strconv.Itoa(p)
 	}
 	c := &childTarget{url: "http://" + addr, token: o.token, logPath: filepath.Join(o.dir, fmt.Sprintf("serve-%d.log", port)), exited: make(chan struct{})}
-	c.cmd = exec.Command(bin, "serve", "--channel", benchChannel, "--db", o.db, "--listen", addr,
-		"--irc", irc, "--irc-tls=false", "--log", c.logPath)
-	c.cmd.Env = append(os.Environ(),
-		"TRIBUNE_API_TOKEN="+o.token,
-		"TRIBUNE_TWITCH_USER="+benchBotUser,
-		"TRIBUNE_TWITCH_TOKEN="+benchBotToken)
-	c.cmd.Env = append(c.cmd.Env, o.env...)
+	args := []string{"serve", "--channel", strings.Join(o.channelList(), ","), "--db", o.db, "--listen", addr,
+		"--irc", irc, "--irc-tls=false", "--log", c.logPath}
+	env := []string{
+		"TRIBUNE_API_TOKEN=" + o.token,
+		"TRIBUNE_TWITCH_USER=" + benchBotUser,
+		"TRIBUNE_TWITCH_TOKEN=" + benchBotToken,
+	}
+	if y := o.youtube; y != nil {
+		args = append(args, "--youtube", y.video, "--youtube-api", y.api)
+		env = append(env, "TRIBUNE_YOUTUBE_API_KEY="+y.key)
+	}
+	if o.askIDsPerIP > 0 {
+		args = append(args, "--ask-ids-per-ip", strconv.Itoa(o.askIDsPerIP))
+	}
+	c.cmd = exec.Command(bin, args...)
+	// Later entries win: the bench's own settings over its environment,
+	// -serve-env over both.
+	c.cmd.Env = append(append(slices.Clone(o.env), env...), o.extra...)
 	// What serve prints on standard error goes next to its log
 	// (GODEBUG=gctrace=1 in the bench's environment reaches it).
 	errf, err := os.Create(strings.TrimSuffix(c.logPath, ".log") + ".stderr")
@@ -225,16 +258,26 @@ type inprocTarget struct {
 
 func startInproc(o targetOpts, logger *slog.Logger) (*inprocTarget, error) {
 	t := &inprocTarget{}
-	m, err := meeting.Start(context.Background(), meeting.Config{
-		DB: o.db, Channels: []string{benchChannel}, Listen: "127.0.0.1:0",
+	c := meeting.Config{
+		DB: o.db, Channels: o.channelList(), Listen: "127.0.0.1:0",
 		IRC: o.irc, TwitchUser: benchBotUser, TwitchToken: benchBotToken,
-		ReportThreshold: tribune.DefaultReportThreshold, ShowAuthors: true, Lang: "en",
+		ReportThreshold: tribune.DefaultReportThreshold, ShowAuthors: true, Lang: "en", Premoderate: true,
 		APIToken: o.token, Logger: logger,
 		WrapStore: func(st tribune.Store) tribune.Store {
 			t.counts = &countingStore{Store: st}
 			return t.counts
 		},
-	})
+	}
+	// As serve's flag: the ask page's default unless the run lifts it.
+	c.AskIDsPerIP = ask.DefaultIDsPerIP
+	if o.askIDsPerIP > 0 {
+		c.AskIDsPerIP = o.askIDsPerIP
+	}
+	if y := o.youtube; y != nil {
+		c.YouTube, c.YouTubeAPI, c.YouTubeKey = y.video, y.api, y.key
+		c.YouTubeOAuth, c.YouTubeQuota = youtube.DefaultTokenURL, youtube.DefaultQuotaPerDay
+	}
+	m, err := meeting.Start(context.Background(), c)
 	if err != nil {
 		return nil, err
 	}
@@ -264,17 +307,3 @@ func (c *countingStore) Apply(ctx context.Context, changes []tribune.Change) err
 	c.changes.Add(int64(len(changes)))
 	return err
 }
-
-// buildTribune builds cmd/tribune into dir.
-func buildTribune(dir string) (string, error) {
-	bin := filepath.Join(dir, "tribune")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/tribune-live/tribune/cmd/tribune")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("build tribune: %w\n%s", err, out)
-	}
-	return bin, nil
-}
-
-// startChat starts a fake Twitch chat server.
-func startChat() (*twitchfake.Server, error) { return twitchfake.Start() }
