@@ -1,26 +1,3 @@
-// Package overlay is Tribune's HTTP server: the overlay pages that OBS loads
-// as browser sources, their read-only websocket feed, and the control API
-// that remote consoles and scripts use, with Client, the remote form of
-// tribune.Moderation.
-//
-// Routes (see DESIGN.md "HTTP (overlay server)"):
-//
-//	GET  /overlay        the on-air question card (query: theme, accent, position, font, scale, lang, timer, label)
-//	GET  /overlay/top    the live leaderboard (query: n and the options above)
-//	GET  /overlay/ask    the ask page's address and its QR code (query: theme, accent, position, font, scale, lang)
-//	GET  /overlay/ws     read-only feed: onair/offair/top messages (top=0 leaves top out)
-//	     /ask, /ask/...  the ask page, when Server.Ask is set
-//	GET  /healthz        200 "ok", or 503 and the parts that keep the meeting from recording
-//	     /api/...        the control API, "Authorization: Bearer TOKEN"
-//
-// The feed is public: it carries questions only in their public form
-// (tribune.Question.Public), without logins, user ids or channels, and
-// without authors when the meeting hides them or the asker chose to be
-// anonymous. The moderators' stream, /api/events, carries whole questions.
-//
-// The pages are embedded in the binary and load nothing from elsewhere. Chat
-// text only ever reaches the DOM through textContent, in elements that
-// isolate it from the text around (dir=auto, unicode-bidi: isolate).
 package overlay
 
 import (

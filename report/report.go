@@ -8,6 +8,12 @@
 // moderation summary. The HTML report (Write), its PDF (PDF) and the
 // exports (CSV, JSON, Markdown) all read that one Analysis.
 //
+// Files: analyze.go defines the Analysis and computes its figures;
+// replay.go replays the moderation log into timelines and decisions;
+// html.go, report.html.tmpl, charts.go and lang.go make the HTML page in
+// either language; pdf.go prints it through headless Chromium; export.go
+// writes the exports.
+//
 // The report is one self-contained HTML page in English or French: inline
 // SVG charts, no script, a Content-Security-Policy that loads nothing, and
 // print rules for A4 that keep table rows whole. Chat text is escaped by

@@ -1,7 +1,3 @@
-// Package store keeps Tribune's state in a SQLite database file
-// (modernc.org/sqlite, pure Go, WAL mode). DB implements tribune.Store:
-// versioned schema migrations run at Open, and Apply writes each batch of
-// the Service's changes in one transaction.
 package store
 
 import (

@@ -1,110 +1,11 @@
 package tui
 
 import (
-	"cmp"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/tribune-live/tribune"
 )
-
-// order is how the queue is sorted.
-type order int
-
-const (
-	byVotes order = iota // most votes first, older first among equals
-	byAge                // oldest first: the order questions arrived in
-)
-
-func (o order) String() string {
-	if o == byAge {
-		return "age"
-	}
-	return "votes"
-}
-
-// filter selects the questions the queue shows: a status, or one of the
-// two groups below.
-type filter string
-
-const (
-	filterOpen filter = "open" // pending, approved, on air, hidden: still in play
-	filterAll  filter = "all"
-)
-
-// filters lists the filters in the order tab cycles through them.
-var filters = func() []filter {
-	fs := []filter{filterOpen}
-	for _, s := range tribune.Statuses {
-		fs = append(fs, filter(s))
-	}
-	return append(fs, filterAll)
-}()
-
-// mask returns the set of status codes f lets through, a bit per code.
-func (f filter) mask() uint32 {
-	var m uint32
-	for c := range len(tribune.Statuses) + 1 {
-		var s tribune.Status // a status this console does not know
-		if c < len(tribune.Statuses) {
-			s = tribune.Statuses[c]
-		}
-		if f.match(s) {
-			m |= 1 << c
-		}
-	}
-	return m
-}
-
-// statusCode numbers s by its place in tribune.Statuses; statuses unknown to
-// this console (a newer server) share the number after the last.
-func statusCode(s tribune.Status) uint8 {
-	for i, v := range tribune.Statuses {
-		if v == s {
-			return uint8(i)
-		}
-	}
-	return uint8(len(tribune.Statuses))
-}
-
-func (f filter) match(s tribune.Status) bool {
-	switch f {
-	case filterAll:
-		return true
-	case filterOpen:
-		return s.Open()
-	}
-	return tribune.Status(f) == s
-}
-
-// next returns the filter d steps after f in filters.
-func (f filter) next(d int) filter {
-	i := slices.Index(filters, f)
-	n := len(filters)
-	return filters[((i+d)%n+n)%n]
-}
-
-// sourceFilters lists the source filters p cycles through: every source,
-// then each platform.
-var sourceFilters = []string{"", tribune.SourceTwitch, tribune.SourceYouTube, tribune.SourceWeb}
-
-// sourceCode numbers a question's source for the source filter. An empty
-// source (a server from before sources) is Twitch, as it is for an Actor;
-// sources unknown to this console share the number after the last.
-func sourceCode(s string) uint8 {
-	switch s {
-	case tribune.SourceTwitch, "":
-		return 0
-	case tribune.SourceYouTube:
-		return 1
-	case tribune.SourceWeb:
-		return 2
-	case tribune.SourceConsole:
-		return 3
-	}
-	return 4
-}
 
 // labelTable numbers the labels of the questions, so that a slot carries
 // its label as a small number and the label filter compares numbers.
@@ -153,27 +54,6 @@ func (s slot) lab() uint32 { return s.tag & (1<<labelBits - 1) }
 
 func (t labelTable) slot(e *entry) slot {
 	return slot{e: e, id: e.q.ID, st: statusCode(e.q.Status), tag: uint32(sourceCode(e.q.Source))<<labelBits | t.intern(e.q.Label)}
-}
-
-// hit reports whether id is set in the bit set hits.
-func hit(hits []uint64, id int) bool {
-	return id>>6 < len(hits) && hits[id>>6]&(1<<(id&63)) != 0
-}
-
-// cmp orders a before b (-1) or after it (1) in order o; ids break ties,
-// so two questions are never equal.
-func (o order) cmp(a, b *tribune.Question) int {
-	if o == byAge {
-		if c := a.Created.Compare(b.Created); c != 0 {
-			return c
-		}
-	} else if a.Votes != b.Votes {
-		if a.Votes > b.Votes {
-			return -1
-		}
-		return 1
-	}
-	return cmp.Compare(a.ID, b.ID)
 }
 
 // search returns where e belongs in s, sorted by o. With skip >= 0, s is
@@ -607,32 +487,4 @@ func (x *index) markedIDs() []int {
 	}
 	slices.Sort(ids)
 	return ids
-}
-
-func (x *index) setSearch(term string) {
-	term = strings.ToLower(strings.TrimSpace(term))
-	if term == x.search {
-		return
-	}
-	old := x.search
-	x.search, x.term = term, []byte(term)
-	if old != "" && strings.Contains(term, old) {
-		// A longer query (typing on) can only narrow what the last one
-		// showed, and view is already filtered and sorted.
-		x.match()
-		x.view = slices.DeleteFunc(x.view, func(s slot) bool { return !hit(x.hits, s.id) })
-		return
-	}
-	x.rebuild()
-}
-
-// match sets hits to the questions whose text contains the search term.
-func (x *index) match() {
-	n := x.maxID>>6 + 1
-	if cap(x.hits) < n {
-		x.hits = make([]uint64, n)
-	}
-	x.hits = x.hits[:n]
-	clear(x.hits)
-	x.text.match(x.term, x.hits)
 }

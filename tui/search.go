@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -139,4 +140,37 @@ func (c *corpus) compact(byID map[int]*entry) {
 		n.buf = append(n.buf, s...)
 	}
 	*c = n
+}
+
+// hit reports whether id is set in the bit set hits.
+func hit(hits []uint64, id int) bool {
+	return id>>6 < len(hits) && hits[id>>6]&(1<<(id&63)) != 0
+}
+
+func (x *index) setSearch(term string) {
+	term = strings.ToLower(strings.TrimSpace(term))
+	if term == x.search {
+		return
+	}
+	old := x.search
+	x.search, x.term = term, []byte(term)
+	if old != "" && strings.Contains(term, old) {
+		// A longer query (typing on) can only narrow what the last one
+		// showed, and view is already filtered and sorted.
+		x.match()
+		x.view = slices.DeleteFunc(x.view, func(s slot) bool { return !hit(x.hits, s.id) })
+		return
+	}
+	x.rebuild()
+}
+
+// match sets hits to the questions whose text contains the search term.
+func (x *index) match() {
+	n := x.maxID>>6 + 1
+	if cap(x.hits) < n {
+		x.hits = make([]uint64, n)
+	}
+	x.hits = x.hits[:n]
+	clear(x.hits)
+	x.text.match(x.term, x.hits)
 }

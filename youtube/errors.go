@@ -140,3 +140,53 @@ func startError(what string, err error) error {
 	}
 	return fmt.Errorf("youtube: %s: %s", what, describe(err))
 }
+
+// scrub removes the secrets from err's message, in case a server or a
+// library quoted one. The credentials never travel in a URL, so this is a
+// second line, not the first.
+func (s *Source) scrub(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if clean := s.scrubString(msg); clean != msg {
+		return &scrubbed{msg: clean, err: err}
+	}
+	return err
+}
+
+// scrubString removes the secrets from s.
+func (s *Source) scrubString(text string) string {
+	for _, secret := range []string{s.APIKey, s.ClientSecret, s.RefreshToken} {
+		if len(secret) >= 4 {
+			text = strings.ReplaceAll(text, secret, "[redacted]")
+		}
+	}
+	return text
+}
+
+// describe words err for a log line (see describe), secrets removed.
+func (s *Source) describe(err error) string { return s.scrubString(describe(err)) }
+
+// scrubbed is an error whose message had a secret removed.
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (e *scrubbed) Error() string { return e.msg }
+
+func (e *scrubbed) Unwrap() error { return e.err }
+
+// shortError returns err's message without the "youtube: " prefix, cut for
+// a status line.
+func shortError(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "youtube: ")
+	if i := strings.IndexAny(msg, ":;("); i > 0 && i < 60 {
+		msg = msg[:i]
+	}
+	if len(msg) > 60 {
+		msg = msg[:60] + "…"
+	}
+	return strings.TrimSpace(msg)
+}

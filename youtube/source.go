@@ -1,31 +1,9 @@
-// Package youtube is Tribune's YouTube Live chat source, through the
-// YouTube Data API v3. It finds a broadcast's live chat (videos.list,
-// liveStreamingDetails.activeLiveChatId), reads its messages from the
-// server-streamed liveChat/messages/stream, decoded here item by item,
-// or, where the stream is not served, by liveChatMessages.list polling
-// that honours pollingIntervalMillis; it resumes from the last page token
-// after a drop and skips the messages it has already applied.
-//
-// Viewers' commands go through the chat package (chat.Parse and
-// chat.Handler), the same rules as on Twitch, with the identity
-// (youtube, authorDetails.channelId). Platform moderation is obeyed:
-// messageDeletedEvent hides the question the message asked,
-// userBannedEvent bans (permanent) or holds for review (temporary).
-//
-// Every call costs quota, and a day's quota is small: the source meters
-// every call against QuotaPerDay, paces its reads so that the meeting's
-// expected length fits the budget, replies (only with OAuth) within a
-// reply budget, and stops cleanly, with a clear message, when the quota
-// is spent or the chat ends. The meeting goes on without it. The API key
-// and OAuth secrets come from the caller (the environment) and appear in
-// no log line, error or health state.
 package youtube
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -438,60 +416,4 @@ func (s *Source) Run(ctx context.Context) error {
 	}
 	r := newRun(ctx, s)
 	return r.run()
-}
-
-// scrub removes the secrets from err's message, in case a server or a
-// library quoted one. The credentials never travel in a URL, so this is a
-// second line, not the first.
-func (s *Source) scrub(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	if clean := s.scrubString(msg); clean != msg {
-		return &scrubbed{msg: clean, err: err}
-	}
-	return err
-}
-
-// scrubString removes the secrets from s.
-func (s *Source) scrubString(text string) string {
-	for _, secret := range []string{s.APIKey, s.ClientSecret, s.RefreshToken} {
-		if len(secret) >= 4 {
-			text = strings.ReplaceAll(text, secret, "[redacted]")
-		}
-	}
-	return text
-}
-
-// describe words err for a log line (see describe), secrets removed.
-func (s *Source) describe(err error) string { return s.scrubString(describe(err)) }
-
-// scrubbed is an error whose message had a secret removed.
-type scrubbed struct {
-	msg string
-	err error
-}
-
-func (e *scrubbed) Error() string { return e.msg }
-func (e *scrubbed) Unwrap() error { return e.err }
-
-// shortError returns err's message without the "youtube: " prefix, cut for
-// a status line.
-func shortError(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "youtube: ")
-	if i := strings.IndexAny(msg, ":;("); i > 0 && i < 60 {
-		msg = msg[:i]
-	}
-	if len(msg) > 60 {
-		msg = msg[:60] + "…"
-	}
-	return strings.TrimSpace(msg)
-}
-
-// discardBody drains and closes a response body so that its connection
-// can be reused.
-func discardBody(b io.ReadCloser) {
-	io.Copy(io.Discard, io.LimitReader(b, 64<<10))
-	b.Close()
 }
