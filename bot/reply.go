@@ -102,6 +102,11 @@ type notice struct {
 // add queues a reply part of priority prio.
 func (o *outbox) add(p part, prio chat.Priority) {
 	o.mu.Lock()
+	if o.pending >= maxPending && queueOf(prio) != queueAck {
+		// A question's reply or a refusal does not wait behind a flood
+		// of acknowledgements: the oldest acknowledgement makes room.
+		o.evictAckLocked()
+	}
 	full := o.pending >= maxPending || o.perUser[p.to] >= maxPerUser
 	switch {
 	case prio == chat.PriorityAck && p.voteAck() && (len(o.tally) > 0 || full):
@@ -171,6 +176,24 @@ func (o *outbox) foldLocked(p part) {
 	}
 	o.tally[p.question]++
 	o.cfg.stats.folded.Add(1)
+}
+
+// evictAckLocked takes the oldest acknowledgement out of its queue: a
+// vote's is counted in the next summary, any other dropped. The caller
+// holds o.mu.
+func (o *outbox) evictAckLocked() {
+	acks := o.queues[queueAck]
+	if len(acks) == 0 {
+		return
+	}
+	p := acks[0]
+	o.queues[queueAck] = acks[1:]
+	o.releaseLocked(p)
+	if p.voteAck() {
+		o.foldLocked(p)
+		return
+	}
+	o.cfg.stats.dropped.Add(1)
 }
 
 func (o *outbox) releaseLocked(p part) {
