@@ -36,7 +36,7 @@ func TestAskAndVote(t *testing.T) {
 	if res.Message != "Thank you! Your question is #1." {
 		t.Errorf("Message=%q", res.Message)
 	}
-	q := get(t, e.svc, 1)
+	q := tribunetest.Get(t, e.svc, 1)
 	want := tribune.Question{Text: "Will the tram reach the north?", Author: "Alice", Source: tribune.SourceWeb, AuthorID: alice.ID(), Channel: "web", Status: tribune.StatusApproved, Votes: 1}
 	if q.Text != want.Text || q.Author != want.Author || q.Source != want.Source || q.AuthorID != want.AuthorID || q.Channel != want.Channel || q.Status != want.Status || q.Votes != want.Votes || q.AuthorLogin != "" {
 		t.Errorf("stored %+v, want %+v", q, want)
@@ -66,7 +66,7 @@ func TestAskAndVote(t *testing.T) {
 		if ae.Status != http.StatusConflict || ae.Reason != tribune.ReasonAlreadyVoted || ae.Message != "You already voted for #1." {
 			t.Errorf("repeat vote: %+v", ae)
 		}
-		if n := get(t, e.svc, 1).Votes; n != 2 {
+		if n := tribunetest.Get(t, e.svc, 1).Votes; n != 2 {
 			t.Errorf("Votes=%d after a repeated vote, want 2", n)
 		}
 	})
@@ -88,7 +88,7 @@ func TestAskAndVote(t *testing.T) {
 		if ae := apiError(t, err); ae.Status != http.StatusConflict || ae.Reason != tribune.ReasonNotVoted {
 			t.Errorf("second unvote: %+v", ae)
 		}
-		if n := get(t, e.svc, 1).Votes; n != 1 {
+		if n := tribunetest.Get(t, e.svc, 1).Votes; n != 1 {
 			t.Errorf("Votes=%d, want 1", n)
 		}
 	})
@@ -159,7 +159,7 @@ func TestPublicForm(t *testing.T) {
 			if res.Question.Author != "" {
 				t.Errorf("the anonymous question's answer names %q", res.Question.Author)
 			}
-			if q := get(t, e.svc, 2); q.Author != "Secret Sam" || !q.Anonymous {
+			if q := tribunetest.Get(t, e.svc, 2); q.Author != "Secret Sam" || !q.Anonymous {
 				t.Errorf("stored %+v: moderators still see the name", q)
 			}
 			ids := []string{named.ID(), anon.ID()}
@@ -247,7 +247,7 @@ func TestCrossOrigin(t *testing.T) {
 			if res.StatusCode != http.StatusForbidden {
 				t.Errorf("form: status %d", res.StatusCode)
 			}
-			if n := get(t, e.svc, 1).Votes; n != 1 || count(e.svc) != before {
+			if n := tribunetest.Get(t, e.svc, 1).Votes; n != 1 || count(e.svc) != before {
 				t.Errorf("Votes=%d, questions=%d: a refused POST changed something", n, count(e.svc))
 			}
 		})
@@ -295,7 +295,7 @@ func TestBadRequests(t *testing.T) {
 			if c.status == 405 && res.Header.Get("Allow") == "" {
 				t.Errorf("405 without Allow")
 			}
-			if n, v := count(e.svc), get(t, e.svc, 1).Votes; n != 1 || v != 1 {
+			if n, v := count(e.svc), tribunetest.Get(t, e.svc, 1).Votes; n != 1 || v != 1 {
 				t.Errorf("%d questions, %d votes after a bad request, want 1 and 1", n, v)
 			}
 		})
@@ -418,8 +418,8 @@ func TestCookie(t *testing.T) {
 	}
 	value := cookieOf(t, res)
 	id, sig, _ := strings.Cut(value, ".")
-	if get(t, e.svc, 1).AuthorID != id {
-		t.Fatalf("the question's author %q, the cookie's id %q", get(t, e.svc, 1).AuthorID, id)
+	if tribunetest.Get(t, e.svc, 1).AuthorID != id {
+		t.Fatalf("the question's author %q, the cookie's id %q", tribunetest.Get(t, e.svc, 1).AuthorID, id)
 	}
 
 	// sendWith votes for #1 with a cookie and reports who voted.
@@ -463,7 +463,7 @@ func TestCookie(t *testing.T) {
 		{"Garbage", "<script>"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			before := get(t, e.svc, 1).Votes
+			before := tribunetest.Get(t, e.svc, 1).Votes
 			status, fresh := sendWith(t, c.cookie)
 			if status != http.StatusOK {
 				t.Fatalf("status %d, want 200: a new browser votes", status)
@@ -472,7 +472,7 @@ func TestCookie(t *testing.T) {
 			if fresh == "" || freshID == id || fresh == c.cookie {
 				t.Errorf("new cookie %q, want a new browser id", fresh)
 			}
-			if got := get(t, e.svc, 1).Votes; got != before+1 {
+			if got := tribunetest.Get(t, e.svc, 1).Votes; got != before+1 {
 				t.Errorf("Votes=%d, want %d", got, before+1)
 			}
 		})
@@ -503,7 +503,7 @@ func TestIDsPerAddress(t *testing.T) {
 	if fourth.ID() != "" {
 		t.Errorf("a refused browser got an id %q", fourth.ID())
 	}
-	if n := get(t, e.svc, 1).Votes; n != 3 {
+	if n := tribunetest.Get(t, e.svc, 1).Votes; n != 3 {
 		t.Errorf("Votes=%d, want 3", n)
 	}
 	// Known browsers are not new ids: they go on.
@@ -588,7 +588,7 @@ func TestBannedBrowser(t *testing.T) {
 	troll, other := e.browser(t), e.browser(t)
 	mustAsk(t, troll, "An innocent first question?")
 	mustAsk(t, other, "Someone else's question?")
-	q := get(t, e.svc, 1)
+	q := tribunetest.Get(t, e.svc, 1)
 	if _, err := e.svc.Ban(ctx, tribune.BanTarget(q)); err != nil {
 		t.Fatalf("ban %s: %v", tribune.BanTarget(q), err)
 	}
@@ -600,7 +600,7 @@ func TestBannedBrowser(t *testing.T) {
 	if ae := apiError(t, err); ae.Status != http.StatusForbidden {
 		t.Errorf("banned vote: %+v", ae)
 	}
-	if n, v := count(e.svc), get(t, e.svc, 2).Votes; n != 2 || v != 1 {
+	if n, v := count(e.svc), tribunetest.Get(t, e.svc, 2).Votes; n != 2 || v != 1 {
 		t.Errorf("%d questions, %d votes on #2, want 2 and 1", n, v)
 	}
 	if _, err := other.Vote(ctx, 2); apiError(t, err).Status != http.StatusConflict {
@@ -669,10 +669,7 @@ func TestMeetingCode(t *testing.T) {
 }
 
 func TestSecondListener(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := tribunetest.Listen(t)
 	e := newEnv(t, options{server: func(s *ask.Server) {
 		s.Addr = "" // the pre-bound listener wins
 		s.Listener = ln
@@ -733,10 +730,7 @@ func TestSecondListener(t *testing.T) {
 		mux.Handle("/ask/", srv.Handler())
 		mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "api") })
 		hs := &http.Server{Handler: mux, ReadHeaderTimeout: time.Second}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		ln := tribunetest.Listen(t)
 		go hs.Serve(ln)
 		t.Cleanup(func() { hs.Close() })
 		base := "http://" + ln.Addr().String()
@@ -965,7 +959,7 @@ func TestNoJavaScriptForm(t *testing.T) {
 	if loc != "/ask?lang=fr&m=asked&n=1#mine" {
 		t.Errorf("Location %q", loc)
 	}
-	if q := get(t, e.svc, 1); !q.Anonymous || q.Author != "Paul" || q.Source != "web" {
+	if q := tribunetest.Get(t, e.svc, 1); !q.Anonymous || q.Author != "Paul" || q.Source != "web" {
 		t.Errorf("stored %+v", q)
 	}
 	_, page := e.request(t, client, http.MethodGet, strings.Split(loc, "#")[0], "", "", nil)
@@ -999,7 +993,7 @@ func TestNoJavaScriptForm(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/ask?m=voted_ok&n=2#q2" {
 			t.Fatalf("vote form: %d %q", res.StatusCode, res.Header.Get("Location"))
 		}
-		if n := get(t, e.svc, 2).Votes; n != 2 {
+		if n := tribunetest.Get(t, e.svc, 2).Votes; n != 2 {
 			t.Errorf("Votes=%d, want 2", n)
 		}
 		_, page := e.request(t, voter, http.MethodGet, "/ask?m=voted_ok&n=2", "", "", nil)
@@ -1007,8 +1001,8 @@ func TestNoJavaScriptForm(t *testing.T) {
 			t.Errorf("the page after a vote does not show it")
 		}
 		res, _ = e.request(t, voter, http.MethodPost, "/ask/questions/2/vote", "application/x-www-form-urlencoded", "remove=1", nil)
-		if res.StatusCode != http.StatusSeeOther || get(t, e.svc, 2).Votes != 1 {
-			t.Errorf("unvote form: %d, Votes=%d", res.StatusCode, get(t, e.svc, 2).Votes)
+		if res.StatusCode != http.StatusSeeOther || tribunetest.Get(t, e.svc, 2).Votes != 1 {
+			t.Errorf("unvote form: %d, Votes=%d", res.StatusCode, tribunetest.Get(t, e.svc, 2).Votes)
 		}
 		res, page = e.request(t, voter, http.MethodPost, "/ask/questions/2/vote", "application/x-www-form-urlencoded", "remove=1", nil)
 		if res.StatusCode != http.StatusConflict || !strings.Contains(page, "You have no vote on #2.") {

@@ -7,19 +7,15 @@ package ask_test
 // TRIBUNE_ARTIFACTS is set.
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image/png"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -28,24 +24,16 @@ import (
 	"github.com/tribune-live/tribune/internal/tribunetest"
 )
 
-// cdpDo is an action that sends one DevTools command to the tab.
-func cdpDo[P, R any](cmd cdp.Command[P, R], p P) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, cmd, p)
-		return err
-	})
-}
-
 var (
-	noScript = cdpDo(emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-	darkMode = cdpDo(emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
+	noScript = tribunetest.CDP(emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+	darkMode = tribunetest.CDP(emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
 )
 
 // acceptLanguage makes the tab's requests carry Accept-Language: lang.
 func acceptLanguage(lang string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
-		cdpDo(network.Enable, network.EnableParams{}),
-		cdpDo(network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}}),
+		tribunetest.CDP(network.Enable, network.EnableParams{}),
+		tribunetest.CDP(network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}}),
 	)
 }
 
@@ -64,16 +52,9 @@ func visitor(t *testing.T, browser context.Context, url string, w, h int64, befo
 	})
 }
 
-func eval[T any](t *testing.T, tab *tribunetest.Tab, expr string) T {
-	t.Helper()
-	return tribunetest.Eval[T](t, tab, expr)
-}
-
-func js(s string) string { return tribunetest.JS(s) }
-
 // textIs is a predicate: the element sel has exactly text.
 func textIs(sel, text string) string {
-	return `(() => { const e = document.querySelector(` + js(sel) + `); return !!e && e.textContent.trim() === ` + js(text) + `; })()`
+	return `(() => { const e = document.querySelector(` + tribunetest.JS(sel) + `); return !!e && e.textContent.trim() === ` + tribunetest.JS(text) + `; })()`
 }
 
 // live waits until the page's feed is open.
@@ -85,7 +66,7 @@ func live(t *testing.T, tab *tribunetest.Tab) {
 // askInPage types a question into the page's form and sends it.
 func askInPage(t *testing.T, tab *tribunetest.Tab, text, name string) {
 	t.Helper()
-	eval[chromedp.Void](t, tab, `document.querySelector('#text').value = ''; document.querySelector('#name').value = ''`)
+	tribunetest.Eval[chromedp.Void](t, tab, `document.querySelector('#text').value = ''; document.querySelector('#name').value = ''`)
 	steps := []chromedp.Action[chromedp.Void]{chromedp.SendKeys(chromedp.CSS("#text"), text)}
 	if name != "" {
 		steps = append(steps, chromedp.SendKeys(chromedp.CSS("#name"), name))
@@ -133,28 +114,28 @@ func TestBrowser(t *testing.T) {
 		live(t, voter)
 		// A reload would lose these marks: they prove updates come live.
 		for _, tab := range []*tribunetest.Tab{asker, voter} {
-			eval[chromedp.Void](t, tab, `window.__sameLoad = true`)
+			tribunetest.Eval[chromedp.Void](t, tab, `window.__sameLoad = true`)
 		}
 		const text = "Will the night buses run on weekdays too?"
 		askInPage(t, asker, text, "Ana")
 		asker.Wait(t, waitUI, "the thank-you", textIs("#status", "Thank you! Your question is #1."))
-		asker.Wait(t, waitUI, "own question with its status", `(() => { const li = document.querySelector('#mine-list li[data-id="1"]'); return !!li && li.querySelector('.chat-text').textContent === `+js(text)+` && li.querySelector('.status').textContent === 'published'; })()`)
+		asker.Wait(t, waitUI, "own question with its status", `(() => { const li = document.querySelector('#mine-list li[data-id="1"]'); return !!li && li.querySelector('.chat-text').textContent === `+tribunetest.JS(text)+` && li.querySelector('.status').textContent === 'published'; })()`)
 		asker.Wait(t, waitUI, "the list", textIs("#q1 .q-text", text))
-		if got := eval[string](t, asker, `document.querySelector('#text').value`); got != "" {
+		if got := tribunetest.Eval[string](t, asker, `document.querySelector('#text').value`); got != "" {
 			t.Errorf("the form kept %q after sending", got)
 		}
 		voter.Wait(t, waitLive, "the new question, live", textIs("#q1 .q-text", text))
-		if got := eval[string](t, voter, `document.querySelector('#q1 .q-meta').innerText.replace(/\s+/g, ' ').trim()`); got != "#1 Ana web" {
+		if got := tribunetest.Eval[string](t, voter, `document.querySelector('#q1 .q-meta').innerText.replace(/\s+/g, ' ').trim()`); got != "#1 Ana web" {
 			t.Errorf("meta %q, want the number, the claimed name and the web badge", got)
 		}
-		if q := get(t, e.svc, 1); q.Source != tribune.SourceWeb || q.Author != "Ana" || q.AuthorID == "" {
+		if q := tribunetest.Get(t, e.svc, 1); q.Source != tribune.SourceWeb || q.Author != "Ana" || q.AuthorID == "" {
 			t.Errorf("stored %+v", q)
 		}
 
 		voter.Do(t, chromedp.Click(chromedp.CSS("#q1 .vote")))
 		voter.Wait(t, waitUI, "the vote counted", `document.querySelector('#q1 .q-count').textContent === '2' && document.querySelector('#q1 .vote').getAttribute('aria-pressed') === 'true'`)
 		asker.Wait(t, waitLive, "the vote seen by the asker, live", textIs("#q1 .q-count", "2"))
-		if n := get(t, e.svc, 1).Votes; n != 2 {
+		if n := tribunetest.Get(t, e.svc, 1).Votes; n != 2 {
 			t.Errorf("Votes=%d, want 2", n)
 		}
 		// A repeated vote from the same browser does not count.
@@ -162,7 +143,7 @@ func TestBrowser(t *testing.T) {
 		if err != nil || st != 409 {
 			t.Errorf("a repeated vote: status %d, %v; want 409", st, err)
 		}
-		if n := get(t, e.svc, 1).Votes; n != 2 {
+		if n := tribunetest.Get(t, e.svc, 1).Votes; n != 2 {
 			t.Errorf("Votes=%d after a repeated vote, want 2", n)
 		}
 
@@ -176,7 +157,7 @@ func TestBrowser(t *testing.T) {
 		asker.Wait(t, waitLive, "on air, live", `document.querySelector('#q1').classList.contains('is-onair') && !document.querySelector('#q1 .onair-mark').hidden && document.querySelector('#q1 .q-count').textContent === '3'`)
 		asker.Wait(t, waitLive, "the asker's status, live", `document.querySelector('#mine-list li[data-id="1"] .status').textContent === 'on air'`)
 		for _, tab := range []*tribunetest.Tab{asker, voter} {
-			if !eval[bool](t, tab, `window.__sameLoad === true`) {
+			if !tribunetest.Eval[bool](t, tab, `window.__sameLoad === true`) {
 				t.Errorf("the page reloaded")
 			}
 		}
@@ -184,12 +165,12 @@ func TestBrowser(t *testing.T) {
 		// The vote stays the voter's after a reload, and a click takes it back.
 		voter.Do(t, chromedp.Reload())
 		live(t, voter)
-		if got := eval[string](t, voter, `document.querySelector('#q1 .vote').getAttribute('aria-pressed')`); got != "true" {
+		if got := tribunetest.Eval[string](t, voter, `document.querySelector('#q1 .vote').getAttribute('aria-pressed')`); got != "true" {
 			t.Errorf("after a reload aria-pressed=%q, want true", got)
 		}
 		voter.Do(t, chromedp.Click(chromedp.CSS("#q1 .vote")))
 		voter.Wait(t, waitUI, "the vote taken back", `document.querySelector('#q1 .q-count').textContent === '2' && document.querySelector('#q1 .vote').getAttribute('aria-pressed') === 'false'`)
-		if n := get(t, e.svc, 1).Votes; n != 2 {
+		if n := tribunetest.Get(t, e.svc, 1).Votes; n != 2 {
 			t.Errorf("Votes=%d after the unvote, want 2", n)
 		}
 		for _, tab := range []*tribunetest.Tab{asker, voter} {
@@ -224,29 +205,29 @@ func TestBrowser(t *testing.T) {
 			where string
 		}{{tab, "script"}, {reload, "server"}} {
 			for id := 1; id <= 3; id++ {
-				q := get(t, e.svc, id)
+				q := tribunetest.Get(t, e.svc, id)
 				for sel, want := range map[string]string{fmt.Sprintf("#q%d .q-text", id): q.Text, fmt.Sprintf("#q%d .q-author", id): q.Author} {
-					expr := `(() => { const e = document.querySelector(` + js(sel) + `); return !!e && e.childNodes.length === 1 && e.firstChild.nodeType === Node.TEXT_NODE && e.firstChild.data === ` + js(want) + ` && getComputedStyle(e).unicodeBidi === 'isolate'; })()`
-					if !eval[bool](t, c.tab, expr) {
+					expr := `(() => { const e = document.querySelector(` + tribunetest.JS(sel) + `); return !!e && e.childNodes.length === 1 && e.firstChild.nodeType === Node.TEXT_NODE && e.firstChild.data === ` + tribunetest.JS(want) + ` && getComputedStyle(e).unicodeBidi === 'isolate'; })()`
+					if !tribunetest.Eval[bool](t, c.tab, expr) {
 						t.Errorf("%s: %s is not one isolated text node equal to %q", c.where, sel, want)
 					}
 				}
 			}
-			if n := eval[int](t, c.tab, `document.querySelectorAll('main img, main script, main b, main i').length`); n != 0 {
+			if n := tribunetest.Eval[int](t, c.tab, `document.querySelectorAll('main img, main script, main b, main i').length`); n != 0 {
 				t.Errorf("%s: %d elements made from viewers' text", c.where, n)
 			}
-			if n := eval[int](t, c.tab, `document.scripts.length`); n != 1 {
+			if n := tribunetest.Eval[int](t, c.tab, `document.scripts.length`); n != 1 {
 				t.Errorf("%s: %d scripts, want only the page's", c.where, n)
 			}
 		}
-		if got := eval[string](t, tab, `document.querySelector('#mine-list .chat-text').textContent`); got != get(t, e.svc, 3).Text {
-			t.Errorf("own question %q, want %q", got, get(t, e.svc, 3).Text)
+		if got := tribunetest.Eval[string](t, tab, `document.querySelector('#mine-list .chat-text').textContent`); got != tribunetest.Get(t, e.svc, 3).Text {
+			t.Errorf("own question %q, want %q", got, tribunetest.Get(t, e.svc, 3).Text)
 		}
 		time.Sleep(300 * time.Millisecond) // time for an onerror, had there been an image
 		tab.CheckClean(t)
 		cspClean(t, tab)
 		// The dialog watch works: a dialog that does open is seen.
-		eval[chromedp.Void](t, tab, `setTimeout(() => alert('probe'), 0)`)
+		tribunetest.Eval[chromedp.Void](t, tab, `setTimeout(() => alert('probe'), 0)`)
 		tribunetest.Eventually(t, 5*time.Second, "the probe dialog seen", func() bool { return tab.Dialogs() == 1 })
 	})
 
@@ -254,34 +235,34 @@ func TestBrowser(t *testing.T) {
 		e := newEnv(t, options{})
 		fr := visitor(t, browser, e.url+"/ask?lang=fr", phoneW, phoneH)
 		live(t, fr)
-		if got := eval[string](t, fr, `document.documentElement.lang + ' ' + document.querySelector('h1').textContent`); got != "fr Poser une question" {
+		if got := tribunetest.Eval[string](t, fr, `document.documentElement.lang + ' ' + document.querySelector('h1').textContent`); got != "fr Poser une question" {
 			t.Errorf("?lang=fr: %q", got)
 		}
 		long := strings.Repeat("trop ", 61)
-		eval[chromedp.Void](t, fr, `(() => { const e = document.querySelector('#text'); e.value = `+js(long)+`; e.dispatchEvent(new Event('input')); })()`)
+		tribunetest.Eval[chromedp.Void](t, fr, `(() => { const e = document.querySelector('#text'); e.value = `+tribunetest.JS(long)+`; e.dispatchEvent(new Event('input')); })()`)
 		fr.Do(t, chromedp.Click(chromedp.CSS("#ask-button")))
 		fr.Wait(t, waitUI, "the French refusal", textIs("#alert", "Trop longue : 300 caractères au plus."))
-		if got := eval[string](t, fr, `document.querySelector('#text').value`); got != long {
+		if got := tribunetest.Eval[string](t, fr, `document.querySelector('#text').value`); got != long {
 			t.Errorf("the refused text was not kept in the form")
 		}
-		if !eval[bool](t, fr, `document.querySelector('#text-count').classList.contains('over')`) {
+		if !tribunetest.Eval[bool](t, fr, `document.querySelector('#text-count').classList.contains('over')`) {
 			t.Errorf("the counter does not show the text is too long")
 		}
 		askInPage(t, fr, "Quand la piscine rouvrira-t-elle ?", "")
 		fr.Wait(t, waitUI, "the French thank-you", textIs("#status", "Merci ! Votre question porte le n°1."))
 		fr.Wait(t, waitUI, "the French list", `(() => { const q = document.querySelector('#q1'); return !!q && q.querySelector('.vote-word').textContent === 'Voté' && q.querySelector('.q-author').textContent === 'internaute'; })()`)
-		if got := eval[string](t, fr, `document.querySelector('#mine-list .status').textContent`); got != "publiée" {
+		if got := tribunetest.Eval[string](t, fr, `document.querySelector('#mine-list .status').textContent`); got != "publiée" {
 			t.Errorf("status %q, want publiée", got)
 		}
 
 		// Without ?lang=, the browser's language decides.
 		byHeader := visitor(t, browser, e.url+"/ask", desktopW, desktopH, acceptLanguage("fr-CA,fr;q=0.9,en;q=0.5"))
-		if got := eval[string](t, byHeader, `document.documentElement.lang`); got != "fr" {
+		if got := tribunetest.Eval[string](t, byHeader, `document.documentElement.lang`); got != "fr" {
 			t.Errorf("Accept-Language fr-CA: lang %q", got)
 		}
 		en := visitor(t, browser, e.url+"/ask", desktopW, desktopH, acceptLanguage("en-GB,en;q=0.8"))
 		live(t, en)
-		if got := eval[string](t, en, `document.documentElement.lang + ' ' + document.querySelector('h1').textContent + ' ' + document.querySelector('#q1 .vote-word').textContent + ' ' + document.querySelector('#live').textContent`); got != "en Ask a question Vote Live" {
+		if got := tribunetest.Eval[string](t, en, `document.documentElement.lang + ' ' + document.querySelector('h1').textContent + ' ' + document.querySelector('#q1 .vote-word').textContent + ' ' + document.querySelector('#live').textContent`); got != "en Ask a question Vote Live" {
 			t.Errorf("English: %q", got)
 		}
 		en.Do(t, chromedp.Click(chromedp.CSS("a.lang")))
@@ -296,10 +277,10 @@ func TestBrowser(t *testing.T) {
 		e := newEnv(t, options{})
 		mustAsk(t, e.browser(t), "A question asked by someone else?")
 		tab := visitor(t, browser, e.url+"/ask", phoneW, phoneH, noScript)
-		if got := eval[string](t, tab, `document.documentElement.dataset.live`); got != "off" {
+		if got := tribunetest.Eval[string](t, tab, `document.documentElement.dataset.live`); got != "off" {
 			t.Fatalf("data-live=%q: the page's script ran", got)
 		}
-		if !eval[bool](t, tab, textIs("#q1 .q-text", "A question asked by someone else?")) {
+		if !tribunetest.Eval[bool](t, tab, textIs("#q1 .q-text", "A question asked by someone else?")) {
 			t.Errorf("the list is not on the page without JavaScript")
 		}
 		tab.Do(t,
@@ -309,21 +290,21 @@ func TestBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS("#ask-button")),
 		)
 		waitNav(t, tab, "the page after the form", textIs("#status", "Thank you! Your question is #2."))
-		if got := eval[string](t, tab, `document.querySelector('#mine-list li[data-id="2"]').textContent.replace(/\s+/g, ' ').trim()`); got != "#2 Asked with JavaScript off? published asked anonymously" {
+		if got := tribunetest.Eval[string](t, tab, `document.querySelector('#mine-list li[data-id="2"]').textContent.replace(/\s+/g, ' ').trim()`); got != "#2 Asked with JavaScript off? published asked anonymously" {
 			t.Errorf("own questions %q", got)
 		}
-		if q := get(t, e.svc, 2); !q.Anonymous || q.Author != "Noé" || q.Source != "web" {
+		if q := tribunetest.Get(t, e.svc, 2); !q.Anonymous || q.Author != "Noé" || q.Source != "web" {
 			t.Errorf("stored %+v", q)
 		}
-		if got := eval[string](t, tab, `document.querySelector('#q2 .q-meta').innerText.replace(/\s+/g, ' ').trim()`); got != "#2 web" {
+		if got := tribunetest.Eval[string](t, tab, `document.querySelector('#q2 .q-meta').innerText.replace(/\s+/g, ' ').trim()`); got != "#2 web" {
 			t.Errorf("the anonymous question's meta %q, want no name", got)
 		}
 		tab.Do(t, chromedp.Click(chromedp.CSS("#q1 .vote")))
 		waitNav(t, tab, "the page after the vote", textIs("#status", "Vote counted for #1."))
-		if got := eval[string](t, tab, `document.querySelector('#q1 .q-count').textContent + ' ' + document.querySelector('#q1 .vote').getAttribute('aria-pressed')`); got != "2 true" {
+		if got := tribunetest.Eval[string](t, tab, `document.querySelector('#q1 .q-count').textContent + ' ' + document.querySelector('#q1 .vote').getAttribute('aria-pressed')`); got != "2 true" {
 			t.Errorf("after the vote: %q", got)
 		}
-		if n := get(t, e.svc, 1).Votes; n != 2 {
+		if n := tribunetest.Get(t, e.svc, 1).Votes; n != 2 {
 			t.Errorf("Votes=%d, want 2", n)
 		}
 		tab.CheckClean(t)
@@ -336,19 +317,19 @@ func TestBrowser(t *testing.T) {
 		live(t, tab)
 		askInPage(t, tab, "Is the code needed?", "")
 		tab.Wait(t, waitUI, "asked for the code", textIs("#alert", "Enter the meeting code shown on stream first."))
-		if got := eval[string](t, tab, `document.activeElement.id`); got != "code" {
+		if got := tribunetest.Eval[string](t, tab, `document.activeElement.id`); got != "code" {
 			t.Errorf("focus on %q, want the code field", got)
 		}
 		tab.Do(t, chromedp.SendKeys(chromedp.CSS("#code"), "4218"), chromedp.Click(chromedp.CSS("#code-form button")))
 		tab.Wait(t, waitUI, "a wrong code refused", textIs("#alert", "That is not the meeting code."))
-		eval[chromedp.Void](t, tab, `document.querySelector('#code').value = ''`)
+		tribunetest.Eval[chromedp.Void](t, tab, `document.querySelector('#code').value = ''`)
 		tab.Do(t, chromedp.SendKeys(chromedp.CSS("#code"), "4217"), chromedp.Click(chromedp.CSS("#code-form button")))
 		tab.Wait(t, waitUI, "the code accepted", textIs("#status", "Code accepted.")+` && document.querySelector('#code-form').hidden`)
 		tab.Do(t, chromedp.Click(chromedp.CSS("#ask-button")))
 		tab.Wait(t, waitUI, "asked with the code", textIs("#status", "Thank you! Your question is #1."))
 		// The code is remembered: a reload asks for it no more.
 		tab.Do(t, chromedp.Reload())
-		if n := eval[int](t, tab, `document.querySelectorAll('#code-form').length`); n != 0 {
+		if n := tribunetest.Eval[int](t, tab, `document.querySelectorAll('#code-form').length`); n != 0 {
 			t.Errorf("the code form is back after a reload")
 		}
 		tab.CheckClean(t)
@@ -359,7 +340,7 @@ func TestBrowser(t *testing.T) {
 		e := newEnv(t, options{server: func(s *ask.Server) { s.PublicURL = "https://ask.example.org/ask" }})
 		own := seedMeeting(t, e)
 		// The tabs are the browser that asked #4: they see it as theirs.
-		asOwner := cdpDo(network.SetCookie, network.SetCookieParams{
+		asOwner := tribunetest.CDP(network.SetCookie, network.SetCookieParams{
 			Name: own.Name, Value: own.Value, URL: e.url + "/ask", Path: "/ask",
 			HTTPOnly: new(true), SameSite: network.CookieSameSiteStrict,
 		})
@@ -383,31 +364,13 @@ func TestBrowser(t *testing.T) {
 				checkLayout(t, tab, c.w)
 				checkLabels(t, tab)
 				checkContrast(t, tab)
-				shot, err := chromedp.Run(tab.Ctx, chromedp.CaptureScreenshot())
-				if err != nil {
-					t.Fatal(err)
-				}
-				img, err := png.Decode(bytes.NewReader(shot))
-				if err != nil {
-					t.Fatalf("screenshot: %v", err)
-				}
+				img := tab.Screenshot(t, filepath.Join(dir, "ask-"+c.name+".png"), false)
 				if b := img.Bounds(); int64(b.Dx()) != c.w || int64(b.Dy()) != c.h {
 					t.Errorf("screenshot %dx%d, want %dx%d", b.Dx(), b.Dy(), c.w, c.h)
 				}
-				file := filepath.Join(dir, "ask-"+c.name+".png")
-				if err := os.WriteFile(file, shot, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("screenshot: %s", file)
 				if c.w < 600 {
 					// The whole page too: on a phone the list is below the form.
-					full, err := chromedp.Run(tab.Ctx, chromedp.FullScreenshot(100))
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(filepath.Join(dir, "ask-"+c.name+"-full.png"), full, 0o644); err != nil {
-						t.Fatal(err)
-					}
+					tab.Screenshot(t, filepath.Join(dir, "ask-"+c.name+"-full.png"), true)
 				}
 				tab.CheckClean(t)
 				cspClean(t, tab)
@@ -424,7 +387,7 @@ func TestBrowser(t *testing.T) {
 		var path []string
 		for i := 0; i < 20; i++ {
 			tab.Do(t, chromedp.KeyEvent("\t"))
-			id := eval[string](t, tab, `(() => { const a = document.activeElement; return a.id || a.className || a.tagName; })()`)
+			id := tribunetest.Eval[string](t, tab, `(() => { const a = document.activeElement; return a.id || a.className || a.tagName; })()`)
 			path = append(path, id)
 			if id == "vote" {
 				break
@@ -437,12 +400,12 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("Tab order %q, want %q", got, want)
 		}
 		// The focus is visible.
-		if w := eval[string](t, tab, `(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + ' ' + s.outlineWidth; })()`); w != "solid 3px" {
+		if w := tribunetest.Eval[string](t, tab, `(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + ' ' + s.outlineWidth; })()`); w != "solid 3px" {
 			t.Errorf("focused vote button outline %q, want solid 3px", w)
 		}
 		tab.Do(t, chromedp.KeyEvent("\r"))
 		tab.Wait(t, waitUI, "the vote by Enter", `document.querySelector('#q1 .q-count').textContent === '2'`)
-		if !eval[bool](t, tab, `document.activeElement.classList.contains('vote')`) {
+		if !tribunetest.Eval[bool](t, tab, `document.activeElement.classList.contains('vote')`) {
 			t.Errorf("the focus left the vote button after voting")
 		}
 		tab.CheckClean(t)
@@ -504,19 +467,19 @@ func seedMeeting(t *testing.T, e *env) *http.Cookie {
 // a phone and two on a desktop.
 func checkLayout(t *testing.T, tab *tribunetest.Tab, width int64) {
 	t.Helper()
-	if sw := eval[int64](t, tab, `document.documentElement.scrollWidth`); sw > width {
+	if sw := tribunetest.Eval[int64](t, tab, `document.documentElement.scrollWidth`); sw > width {
 		t.Errorf("the page is %dpx wide in a %dpx viewport", sw, width)
 	}
-	if n := eval[int](t, tab, `Array.from(document.querySelectorAll('button, input, textarea, a')).filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && (r.right > innerWidth + 0.5 || r.left < -0.5) && !e.classList.contains('skip'); }).length`); n != 0 {
+	if n := tribunetest.Eval[int](t, tab, `Array.from(document.querySelectorAll('button, input, textarea, a')).filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && (r.right > innerWidth + 0.5 || r.left < -0.5) && !e.classList.contains('skip'); }).length`); n != 0 {
 		t.Errorf("%d controls stick out of the viewport", n)
 	}
-	small := eval[string](t, tab, `Array.from(document.querySelectorAll('button, .check input')).filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && (r.height < 24 || r.width < 24); }).map(e => e.className || e.id).join(',')`)
+	small := tribunetest.Eval[string](t, tab, `Array.from(document.querySelectorAll('button, .check input')).filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && (r.height < 24 || r.width < 24); }).map(e => e.className || e.id).join(',')`)
 	if small != "" {
 		t.Errorf("touch targets under 24px: %s", small)
 	}
 	box := `(sel) => { const r = document.querySelector(sel).getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; }`
-	ask := eval[[]float64](t, tab, `(`+box+`)('.ask-col')`)
-	list := eval[[]float64](t, tab, `(`+box+`)('.list-col')`)
+	ask := tribunetest.Eval[[]float64](t, tab, `(`+box+`)('.ask-col')`)
+	list := tribunetest.Eval[[]float64](t, tab, `(`+box+`)('.list-col')`)
 	if width < 600 {
 		if list[2] < ask[3] {
 			t.Errorf("phone: the list (top %v) is not below the form (bottom %v)", list[2], ask[3])
@@ -525,7 +488,7 @@ func checkLayout(t *testing.T, tab *tribunetest.Tab, width int64) {
 		t.Errorf("desktop: the list %v is not beside the form %v", list, ask)
 	}
 	// The question text wraps inside its card.
-	if n := eval[int](t, tab, `Array.from(document.querySelectorAll('.q-text, .q-author')).filter(e => e.scrollWidth > e.clientWidth + 1).length`); n != 0 {
+	if n := tribunetest.Eval[int](t, tab, `Array.from(document.querySelectorAll('.q-text, .q-author')).filter(e => e.scrollWidth > e.clientWidth + 1).length`); n != 0 {
 		t.Errorf("%d texts overflow their box", n)
 	}
 }
@@ -533,14 +496,14 @@ func checkLayout(t *testing.T, tab *tribunetest.Tab, width int64) {
 // checkLabels asserts that every control has a name people can read.
 func checkLabels(t *testing.T, tab *tribunetest.Tab) {
 	t.Helper()
-	unnamed := eval[string](t, tab, `Array.from(document.querySelectorAll('input:not([type=hidden]), textarea, select, button')).filter(e => {
+	unnamed := tribunetest.Eval[string](t, tab, `Array.from(document.querySelectorAll('input:not([type=hidden]), textarea, select, button')).filter(e => {
 		if (e.tagName === 'BUTTON') return e.textContent.trim() === '';
 		return !(e.labels && e.labels.length && e.labels[0].textContent.trim() !== '');
 	}).map(e => e.id || e.name || e.className).join(',')`)
 	if unnamed != "" {
 		t.Errorf("controls without a label: %s", unnamed)
 	}
-	if n := eval[int](t, tab, `document.querySelectorAll('h1').length`); n != 1 {
+	if n := tribunetest.Eval[int](t, tab, `document.querySelectorAll('h1').length`); n != 1 {
 		t.Errorf("%d h1, want 1", n)
 	}
 }
@@ -548,7 +511,7 @@ func checkLabels(t *testing.T, tab *tribunetest.Tab) {
 // checkContrast asserts WCAG AA contrast (4.5:1) for every visible text.
 func checkContrast(t *testing.T, tab *tribunetest.Tab) {
 	t.Helper()
-	worst := eval[string](t, tab, `(() => {
+	worst := tribunetest.Eval[string](t, tab, `(() => {
 		const rgb = s => { const m = s.match(/[\d.]+/g).map(Number); return { r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1 }; };
 		const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }; return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
 		const bg = e => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.a > 0.5) return c; } return { r: 255, g: 255, b: 255, a: 1 }; };

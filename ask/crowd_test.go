@@ -20,21 +20,13 @@ func TestCrowd(t *testing.T) {
 	c.Browsers = 8
 	c.Pause = 15 * time.Millisecond
 	c.Logger = tribunetest.QuietLogger()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
+	run := tribunetest.Run(t, "Run", c.Run)
 	tribunetest.Eventually(t, 20*time.Second, "the crowd asks and votes", func() bool {
 		s := c.Stats()
 		return s.Asked >= 4 && s.Voted >= 20
 	})
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after its context ended")
+	if err := run.Stop(t); err != nil {
+		t.Fatalf("Run: %v", err)
 	}
 
 	s := c.Stats()
@@ -54,7 +46,7 @@ func TestCrowd(t *testing.T) {
 	if web == 0 || int64(web) > s.Asked {
 		t.Errorf("%d web questions for %d accepted asks", web, s.Asked)
 	}
-	if q := get(t, e.svc, 1); q.Votes < 2 {
+	if q := tribunetest.Get(t, e.svc, 1); q.Votes < 2 {
 		t.Errorf("the host's question has %d votes: the crowd did not vote on it", q.Votes)
 	}
 	t.Logf("crowd: %+v, %d web questions", s, web)

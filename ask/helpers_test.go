@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -167,15 +168,6 @@ func count(svc *tribune.Service) int {
 	return n
 }
 
-func get(t testing.TB, svc *tribune.Service, id int) tribune.Question {
-	t.Helper()
-	q, err := svc.Get(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return q
-}
-
 // feedClient reads a live feed: one JSON message per event.
 type feedClient struct {
 	msgs chan feedMessage
@@ -239,20 +231,7 @@ func (e *env) openFeed(t testing.TB, client *http.Client) *feedClient {
 // next returns the next message of type typ, failing after timeout.
 func (f *feedClient) next(t testing.TB, typ string, timeout time.Duration) map[string]any {
 	t.Helper()
-	deadline := time.After(timeout)
-	for {
-		select {
-		case fm, ok := <-f.msgs:
-			if !ok {
-				t.Fatalf("feed ended while waiting for %q", typ)
-			}
-			if fm.m["type"] == typ {
-				return fm.m
-			}
-		case <-deadline:
-			t.Fatalf("no %q message within %v", typ, timeout)
-		}
-	}
+	return f.until(t, timeout, fmt.Sprintf("a %q message", typ), func(m map[string]any, _ string) bool { return m["type"] == typ })
 }
 
 // until returns the first message for which ok holds.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	tribune "github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 )
 
 // BenchmarkClient measures chat lines through the real go-twitch-irc
@@ -27,7 +28,7 @@ func BenchmarkClient(b *testing.B) {
 				b.StopTimer()
 				lines := make([]string, batch)
 				for k := range lines {
-					lines[k] = e.srv.Line(channel, viewer(i*batch+k), bc.text)
+					lines[k] = e.srv.Line(channel, tribunetest.ChatViewer(i*batch+k), bc.text)
 				}
 				b.StartTimer()
 				e.srv.SendLines(channel, lines)

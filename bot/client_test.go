@@ -12,6 +12,7 @@ import (
 
 	tribune "github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/bot"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/internal/twitchfake"
 	"github.com/tribune-live/tribune/match"
 )
@@ -222,14 +223,14 @@ func TestFrench(t *testing.T) {
 func TestAnonymous(t *testing.T) {
 	e := newEnv(t, envOptions{anonymous: true, service: func(s *tribune.Service) { s.Premoderate = false }})
 	e.waitHealth(t, bot.HealthAnonymous)
-	e.say(t, viewer(1), "!q Will the bridge reopen this year?")
+	e.say(t, tribunetest.ChatViewer(1), "!q Will the bridge reopen this year?")
 	e.settle(t)
 	for i := 2; i <= 10; i++ {
-		e.say(t, viewer(i), "!vote 1")
+		e.say(t, tribunetest.ChatViewer(i), "!vote 1")
 	}
-	e.say(t, viewer(2), "!top")
-	e.say(t, viewer(3), "!qhelp")
-	e.say(t, viewer(4), "!vote 99")
+	e.say(t, tribunetest.ChatViewer(2), "!top")
+	e.say(t, tribunetest.ChatViewer(3), "!qhelp")
+	e.say(t, tribunetest.ChatViewer(4), "!vote 99")
 	e.settle(t)
 	if q, err := e.svc.Get(1); err != nil || q.Votes != 10 || q.Text != "Will the bridge reopen this year?" {
 		t.Errorf("Get(1)=%+v, %v; want the question with 10 votes", q, err)
@@ -274,9 +275,9 @@ func TestStorageRefused(t *testing.T) {
 	}})
 	q := openQuestion(t, e, "Will the canal be dredged?")
 	fs.fail.Store(true)
-	e.play(t, line{viewer(1), fmt.Sprintf("!vote %d", q.ID), "@Viewer1 sorry: not saved; try again in a moment"})
+	e.play(t, line{tribunetest.ChatViewer(1), fmt.Sprintf("!vote %d", q.ID), "@Viewer1 sorry: not saved; try again in a moment"})
 	fs.fail.Store(false)
-	e.play(t, line{viewer(1), fmt.Sprintf("!vote %d", q.ID), "@Viewer1 voted #1"})
+	e.play(t, line{tribunetest.ChatViewer(1), fmt.Sprintf("!vote %d", q.ID), "@Viewer1 voted #1"})
 	if got, _ := e.svc.Get(q.ID); got.Votes != 2 {
 		t.Errorf("Votes=%d, want 2", got.Votes)
 	}

@@ -1,13 +1,11 @@
 package bot_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,29 +21,10 @@ import (
 )
 
 const (
-	channel   = "townhall"
-	botUser   = "tribunebot"
-	botToken  = "s3cret-t0ken-value"
-	waitLimit = 20 * time.Second
+	channel  = "townhall"
+	botUser  = "tribunebot"
+	botToken = "s3cret-t0ken-value"
 )
-
-// syncBuffer is a log destination safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // env is a running bot: a fake Twitch server, a Service on a real SQLite
 // file, and a bot.Client connected to the server.
@@ -55,9 +34,8 @@ type env struct {
 	svc    *tribune.Service
 	client *bot.Client
 	clock  *fakeclock.Clock
-	logs   *syncBuffer
-	health chan string // chat health states, in order
-	cancel context.CancelFunc
+	logs   *tribunetest.Buffer
+	health chan string   // chat health states, in order
 	sent   atomic.Uint64 // command lines sent with say
 	// channels are the channels the bot joins, channel first.
 	channels []string
@@ -81,36 +59,31 @@ type envOptions struct {
 // against them; everything stops at the end of the test.
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	srv, err := twitchfake.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.SetModerator(o.moderator)
-	if o.server != nil {
-		o.server(srv)
-	}
-	db := store.NewDB(filepath.Join(t.TempDir(), "t.db"))
-	if err := db.Open(); err != nil {
-		srv.Close()
-		t.Fatalf("Open: %v", err)
-	}
-	e := &env{srv: srv, db: db, clock: fakeclock.New(time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)), logs: &syncBuffer{}, health: make(chan string, 1024),
+	e := &env{clock: fakeclock.New(time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)), logs: &tribunetest.Buffer{}, health: make(chan string, 1024),
 		channels: o.channels}
 	if len(e.channels) == 0 {
 		e.channels = []string{channel}
 	}
-	svc := tribune.NewService(db, channel)
-	svc.Now = e.clock.Now
-	svc.Logger = slog.New(slog.NewTextHandler(e.logs, nil))
-	svc.Matcher = match.NewMatcher()
-	if o.service != nil {
-		o.service(svc)
+	// Last, once everything below has stopped and logged all it will.
+	t.Cleanup(func() {
+		if strings.Contains(e.logs.String(), botToken) {
+			t.Errorf("the Twitch token appears in the logs")
+		}
+	})
+	e.srv = tribunetest.StartTwitch(t)
+	e.srv.SetModerator(o.moderator)
+	if o.server != nil {
+		o.server(e.srv)
 	}
-	if err := svc.Open(context.Background()); err != nil {
-		t.Fatalf("Service.Open: %v", err)
-	}
-	e.svc = svc
-	sub := tribunetest.Subscribe(t, svc)
+	e.svc, e.db = tribunetest.OpenServiceAt(t, filepath.Join(t.TempDir(), "t.db"), channel, func(svc *tribune.Service) {
+		svc.Now = e.clock.Now
+		svc.Logger = e.logs.Logger(slog.LevelInfo)
+		svc.Matcher = match.NewMatcher()
+		if o.service != nil {
+			o.service(svc)
+		}
+	})
+	sub := tribunetest.Subscribe(t, e.svc)
 	go func() {
 		for ev := range sub.C {
 			if st, ok := ev.Health[tribune.HealthChat]; ok && ev.Type == tribune.EventHealth {
@@ -126,39 +99,21 @@ func newEnv(t testing.TB, o envOptions) *env {
 	for i, ch := range e.channels {
 		names[i] = "#" + strings.ToUpper(ch)
 	}
-	c := bot.NewClient(svc, names...)
+	c := bot.NewClient(e.svc, names...)
 	if o.clientClock {
 		c.Now = e.clock.Now
 	}
-	c.IrcAddress, c.TLS = srv.Addr(), false
+	c.IrcAddress, c.TLS = e.srv.Addr(), false
 	if !o.anonymous {
 		c.User, c.Token = botUser, botToken
 	}
-	c.Logger = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c.Logger = e.logs.Logger(slog.LevelDebug)
 	c.Linger = 50 * time.Millisecond
 	if o.client != nil {
 		o.client(c)
 	}
 	e.client = c
-	ctx, cancel := context.WithCancel(context.Background())
-	e.cancel = cancel
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		sub.Close()
-		svc.Close()
-		if err := db.Close(); err != nil {
-			t.Errorf("db.Close: %v", err)
-		}
-		srv.Close()
-		if strings.Contains(e.logs.String(), botToken) {
-			t.Errorf("the Twitch token appears in the logs")
-		}
-	})
+	tribunetest.Run(t, "Run", c.Run)
 	if !o.noWait {
 		e.waitJoined(t)
 	}
@@ -167,7 +122,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 
 func (e *env) waitJoined(t testing.TB) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	ctx, cancel := context.WithTimeout(context.Background(), tribunetest.WaitLimit)
 	defer cancel()
 	for _, ch := range e.channels {
 		if err := e.srv.WaitJoined(ctx, ch); err != nil {
@@ -197,7 +152,7 @@ func (e *env) sayIn(t testing.TB, ch string, u twitchfake.User, text string) {
 // and returns it.
 func (e *env) waitReplyIn(t testing.TB, ch, want string) twitchfake.Reply {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	ctx, cancel := context.WithTimeout(context.Background(), tribunetest.WaitLimit)
 	defer cancel()
 	r, err := e.srv.WaitFor(ctx, func(r twitchfake.Reply) bool { return r.Channel == ch && containsPart(r.Text, want) })
 	if err != nil {
@@ -215,7 +170,7 @@ func (e *env) settle(t testing.TB) {
 // waitReply waits for a reply from the bot that contains want.
 func (e *env) waitReply(t testing.TB, want string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	ctx, cancel := context.WithTimeout(context.Background(), tribunetest.WaitLimit)
 	defer cancel()
 	got, err := e.srv.WaitReply(ctx, func(text string) bool { return containsPart(text, want) })
 	if err != nil {
@@ -240,7 +195,7 @@ func containsPart(msg, want string) bool {
 // prefix.
 func (e *env) waitNotice(t testing.TB, prefix string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	ctx, cancel := context.WithTimeout(context.Background(), tribunetest.WaitLimit)
 	defer cancel()
 	got, err := e.srv.WaitReply(ctx, func(text string) bool { return strings.HasPrefix(text, prefix) })
 	if err != nil {
@@ -260,7 +215,7 @@ func replyTexts(srv *twitchfake.Server) []string {
 // waitApplied waits until the client has applied n commands in all.
 func (e *env) waitApplied(t testing.TB, n uint64) {
 	t.Helper()
-	eventually(t, fmt.Sprintf("%d commands applied", n), func() bool {
+	tribunetest.Eventually(t, tribunetest.WaitLimit, fmt.Sprintf("%d commands applied", n), func() bool {
 		s := e.client.Stats()
 		return s.Applied >= n
 	})
@@ -273,7 +228,7 @@ func (e *env) waitApplied(t testing.TB, n uint64) {
 func (e *env) waitHealth(t testing.TB, state string) []string {
 	t.Helper()
 	var seen []string
-	timeout := time.After(waitLimit)
+	timeout := time.After(tribunetest.WaitLimit)
 	for {
 		select {
 		case st := <-e.health:
@@ -285,22 +240,6 @@ func (e *env) waitHealth(t testing.TB, state string) []string {
 			t.Fatalf("chat health never became %q; saw %q", state, seen)
 		}
 	}
-}
-
-// eventually polls cond until it holds, or fails the test after waitLimit.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func viewer(n int) twitchfake.User {
-	return twitchfake.User{ID: fmt.Sprint(500000 + n), Login: fmt.Sprintf("viewer%d", n), DisplayName: fmt.Sprintf("Viewer%d", n)}
 }
 
 var host = twitchfake.User{ID: "9000", Login: "host", DisplayName: "Host", Moderator: true}

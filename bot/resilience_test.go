@@ -36,7 +36,7 @@ func TestDropMidMeeting(t *testing.T) {
 	e.waitHealth(t, bot.HealthConnected)
 	q := openQuestion(t, e, "Will the tram run at night?")
 	for i := range 100 {
-		e.say(t, viewer(i), fmt.Sprintf("!vote %d", q.ID))
+		e.say(t, tribunetest.ChatViewer(i), fmt.Sprintf("!vote %d", q.ID))
 	}
 	e.settle(t)
 	waitAcked(t, e, q.ID, 100)
@@ -53,7 +53,7 @@ func TestDropMidMeeting(t *testing.T) {
 
 	// Every viewer votes after the rejoin, the first hundred again.
 	for i := range 300 {
-		e.say(t, viewer(i), fmt.Sprintf("!vote #%d", q.ID))
+		e.say(t, tribunetest.ChatViewer(i), fmt.Sprintf("!vote #%d", q.ID))
 	}
 	e.settle(t)
 	if got, _ := e.svc.Get(q.ID); got.Votes != 301 {
@@ -77,9 +77,9 @@ func TestReconnectRequest(t *testing.T) {
 	}
 	e.waitHealth(t, bot.HealthReconnecting)
 	e.waitHealth(t, bot.HealthConnected)
-	eventually(t, "a single joined connection", func() bool { return e.srv.Connections() == 1 && e.srv.Joined(channel) })
+	tribunetest.Eventually(t, tribunetest.WaitLimit, "a single joined connection", func() bool { return e.srv.Connections() == 1 && e.srv.Joined(channel) })
 	for i := range 50 {
-		e.say(t, viewer(i), fmt.Sprintf("!vote %d", q.ID))
+		e.say(t, tribunetest.ChatViewer(i), fmt.Sprintf("!vote %d", q.ID))
 	}
 	e.settle(t)
 	if got, _ := e.svc.Get(q.ID); got.Votes != 51 {
@@ -103,13 +103,13 @@ func TestMalformedLines(t *testing.T) {
 			panics := e.client.Stats().Panics
 			connects := e.client.Stats().Connects
 			e.srv.SendRaw(line)
-			eventually(t, "the panic to be recovered", func() bool { return e.client.Stats().Panics == panics+1 })
+			tribunetest.Eventually(t, tribunetest.WaitLimit, "the panic to be recovered", func() bool { return e.client.Stats().Panics == panics+1 })
 			e.waitHealth(t, bot.HealthReconnecting)
 			e.waitHealth(t, bot.HealthConnected)
 			if c := e.client.Stats().Connects; c != connects+1 {
 				t.Errorf("Connects=%d, want %d", c, connects+1)
 			}
-			e.say(t, viewer(i), fmt.Sprintf("!vote %d", q.ID))
+			e.say(t, tribunetest.ChatViewer(i), fmt.Sprintf("!vote %d", q.ID))
 			e.settle(t)
 			if got, _ := e.svc.Get(q.ID); got.Votes != i+2 {
 				t.Errorf("Votes=%d, want %d", got.Votes, i+2)
@@ -120,7 +120,7 @@ func TestMalformedLines(t *testing.T) {
 	for _, line := range []string{"", ":tmi.twitch.tv", "@", "PING", ":tmi.twitch.tv 421 tribunebot WHO :Unknown command", "\xff\xfe"} {
 		e.srv.SendRaw(line)
 	}
-	e.say(t, viewer(10), fmt.Sprintf("!vote %d", q.ID))
+	e.say(t, tribunetest.ChatViewer(10), fmt.Sprintf("!vote %d", q.ID))
 	e.settle(t)
 	if s := e.client.Stats(); s.Panics != uint64(len(bad)) {
 		t.Errorf("Panics=%d, want %d", s.Panics, len(bad))
@@ -153,7 +153,7 @@ func TestCrowdLoad(t *testing.T) {
 	msgs := make([]twitchfake.Message, 0, lines)
 	commands := 0
 	for range lines {
-		u := viewer(rng.IntN(viewers))
+		u := tribunetest.ChatViewer(rng.IntN(viewers))
 		id := 1 + rng.IntN(questions)
 		var text string
 		switch r := rng.IntN(100); {
@@ -224,7 +224,7 @@ func TestBurstFolded(t *testing.T) {
 	q := openQuestion(t, e, "Will the stadium be renovated?")
 	msgs := make([]twitchfake.Message, 500)
 	for i := range msgs {
-		msgs[i] = twitchfake.Message{User: viewer(i), Text: fmt.Sprintf("!vote %d", q.ID)}
+		msgs[i] = twitchfake.Message{User: tribunetest.ChatViewer(i), Text: fmt.Sprintf("!vote %d", q.ID)}
 	}
 	e.srv.SayAll(channel, msgs)
 	e.waitApplied(t, 500)
@@ -233,7 +233,7 @@ func TestBurstFolded(t *testing.T) {
 		want[fmt.Sprintf("@Viewer%d voted #%d", i, q.ID)] = true
 	}
 	var acked, summed int
-	eventually(t, "500 acknowledgements", func() bool {
+	tribunetest.Eventually(t, tribunetest.WaitLimit, "500 acknowledgements", func() bool {
 		acked, summed = 0, 0
 		seen := map[string]bool{}
 		for _, r := range e.srv.Replies() {
@@ -272,7 +272,7 @@ func waitAcked(t testing.TB, e *env, id, n int) {
 	t.Helper()
 	ack := regexp.MustCompile(fmt.Sprintf(`^@\S+ voted #%d( \x{E0000})?$`, id))
 	got := 0
-	for deadline := time.Now().Add(waitLimit); ; time.Sleep(5 * time.Millisecond) {
+	tribunetest.EventuallyEvery(t, tribunetest.WaitLimit, tribunetest.Poll, fmt.Sprintf("%d votes for #%d acknowledged", n, id), func() (bool, string) {
 		got = 0
 		for _, r := range e.srv.Replies() {
 			got += summaryCounts(t, r.Text)[id]
@@ -282,13 +282,8 @@ func waitAcked(t testing.TB, e *env, id, n int) {
 				}
 			}
 		}
-		if got >= n {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d votes for #%d acknowledged, want %d", got, id, n)
-		}
-	}
+		return got >= n, fmt.Sprintf("%d acknowledged", got)
+	})
 	if got != n {
 		t.Fatalf("%d votes for #%d acknowledged, want %d", got, id, n)
 	}
@@ -336,11 +331,11 @@ func TestStall(t *testing.T) {
 	e := newEnv(t, envOptions{noWait: true,
 		server: func(s *twitchfake.Server) { s.Hold(true) },
 		client: func(c *bot.Client) { c.StallTimeout = 200 * time.Millisecond }})
-	eventually(t, "a stalled connection", func() bool { return e.client.Stats().Stalls > 0 })
+	tribunetest.Eventually(t, tribunetest.WaitLimit, "a stalled connection", func() bool { return e.client.Stats().Stalls > 0 })
 	e.srv.Hold(false)
 	e.waitHealth(t, bot.HealthConnected)
 	q := openQuestion(t, e, "Will the ferry run in winter?")
-	e.say(t, viewer(1), fmt.Sprintf("!vote %d", q.ID))
+	e.say(t, tribunetest.ChatViewer(1), fmt.Sprintf("!vote %d", q.ID))
 	e.settle(t)
 	if got, _ := e.svc.Get(q.ID); got.Votes != 2 {
 		t.Errorf("Votes=%d, want 2", got.Votes)

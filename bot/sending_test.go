@@ -32,10 +32,10 @@ func TestSlowMode(t *testing.T) {
 	// that follow on the same connection.
 	e.srv.SetSlow(channel, slow)
 	for i := range 4 {
-		e.play(t, line{viewer(i), fmt.Sprintf("!q Question %d about district %d?", i, i), fmt.Sprintf("@Viewer%d #%d", i, i+1)})
+		e.play(t, line{tribunetest.ChatViewer(i), fmt.Sprintf("!q Question %d about district %d?", i, i), fmt.Sprintf("@Viewer%d #%d", i, i+1)})
 	}
 	for i := 4; i < 8; i++ {
-		e.sayIn(t, party, viewer(i), fmt.Sprintf("!q Question %d about district %d?", i, i))
+		e.sayIn(t, party, tribunetest.ChatViewer(i), fmt.Sprintf("!q Question %d about district %d?", i, i))
 		e.waitReplyIn(t, party, fmt.Sprintf("@Viewer%d #%d", i, i+1))
 	}
 	var in []twitchfake.Reply
@@ -76,7 +76,7 @@ func TestRateLimitRetry(t *testing.T) {
 		return accepted, refused
 	}
 	e.srv.Refuse(channel, "msg_ratelimit", 1)
-	e.play(t, line{viewer(1), "!q Will the tram run at night?", "@Viewer1 #1"})
+	e.play(t, line{tribunetest.ChatViewer(1), "!q Will the tram run at night?", "@Viewer1 #1"})
 	if a, r := attempts("@Viewer1 #1"); a != 1 || r != 1 {
 		t.Errorf("accepted %d, refused %d; want 1 and 1", a, r)
 	}
@@ -86,11 +86,11 @@ func TestRateLimitRetry(t *testing.T) {
 
 	// Refused twice: given up after one retry.
 	e.srv.Refuse(channel, "msg_ratelimit", 2)
-	e.say(t, viewer(2), "!q Will the bridge reopen this year?")
-	eventually(t, "the reply given up", func() bool { return e.client.Stats().Dropped == 1 })
+	e.say(t, tribunetest.ChatViewer(2), "!q Will the bridge reopen this year?")
+	tribunetest.Eventually(t, tribunetest.WaitLimit, "the reply given up", func() bool { return e.client.Stats().Dropped == 1 })
 	// The next reply gets through after the backoff, and retries come
 	// first: a third attempt would be before it.
-	e.play(t, line{viewer(3), "!q Will the market move downtown?", "@Viewer3 #3"})
+	e.play(t, line{tribunetest.ChatViewer(3), "!q Will the market move downtown?", "@Viewer3 #3"})
 	if a, r := attempts("@Viewer2 #2"); a != 0 || r != 2 {
 		t.Errorf("accepted %d, refused %d; want 0 and 2", a, r)
 	}
@@ -110,12 +110,12 @@ func TestFloodOfVotes(t *testing.T) {
 	const voters = 300
 	msgs := make([]twitchfake.Message, voters)
 	for i := range msgs {
-		msgs[i] = twitchfake.Message{User: viewer(i), Text: fmt.Sprintf("!vote %d", q.ID)}
+		msgs[i] = twitchfake.Message{User: tribunetest.ChatViewer(i), Text: fmt.Sprintf("!vote %d", q.ID)}
 	}
 	e.srv.SayAll(channel, msgs)
 	e.sent.Add(voters)
 	e.settle(t)
-	asker := viewer(1000)
+	asker := tribunetest.ChatViewer(1000)
 	e.say(t, asker, "!q Will the stadium get solar panels?")
 	e.settle(t)
 	// The reply is queued: it leaves in the next message composed (the
@@ -131,7 +131,7 @@ func TestFloodOfVotes(t *testing.T) {
 		t.Errorf("the question's reply is message %d, %d messages after it was queued; want the next one", at, at-sentBefore)
 	}
 	var acked, summed, summaries int
-	eventually(t, "every vote acknowledged", func() bool {
+	tribunetest.Eventually(t, tribunetest.WaitLimit, "every vote acknowledged", func() bool {
 		acked, summed, summaries = 0, 0, 0
 		for _, x := range e.srv.Replies() {
 			if c := summaryCounts(t, x.Text); c != nil {
@@ -157,14 +157,14 @@ func TestFloodOfVotes(t *testing.T) {
 func TestReplyTooOld(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{clientClock: true, service: func(s *tribune.Service) { s.Premoderate = false }})
-	e.play(t, line{viewer(1), "!q Will the tram run at night?", "@Viewer1 #1"})
+	e.play(t, line{tribunetest.ChatViewer(1), "!q Will the tram run at night?", "@Viewer1 #1"})
 	// The clock stands still: the next message must wait the user's gap
 	// between two messages, for ever.
-	e.say(t, viewer(2), "!q Will the bridge reopen this year?")
+	e.say(t, tribunetest.ChatViewer(2), "!q Will the bridge reopen this year?")
 	e.settle(t)
 	e.clock.Add(bot.DefaultMaxReplyAge + time.Second)
-	eventually(t, "the old reply dropped", func() bool { return e.client.Stats().Dropped == 1 })
-	e.play(t, line{viewer(3), "!q Will the market move downtown?", "@Viewer3 #3"})
+	tribunetest.Eventually(t, tribunetest.WaitLimit, "the old reply dropped", func() bool { return e.client.Stats().Dropped == 1 })
+	e.play(t, line{tribunetest.ChatViewer(3), "!q Will the market move downtown?", "@Viewer3 #3"})
 	for _, r := range e.srv.Attempts() {
 		if strings.Contains(r.Text, "@Viewer2") {
 			t.Errorf("the old reply was sent: %q", r.Text)
@@ -210,7 +210,7 @@ func TestHostileStoredText(t *testing.T) {
 	if want := "@evil Top questions: #1 (5) Parks PRIVMSG #other :pwned | #2 (4) | #3 (3) JOIN #elsewhere"; top != want {
 		t.Errorf("top=%q\nwant %q", top, want)
 	}
-	e.play(t, line{viewer(1), "!vote 1.5", "@Viewer1 usage: !vote N (a question number)"})
+	e.play(t, line{tribunetest.ChatViewer(1), "!vote 1.5", "@Viewer1 usage: !vote N (a question number)"})
 	if q, _ := e.svc.Get(1); q.Votes != 5 {
 		t.Errorf("Votes=%d after !vote 1.5, want 5", q.Votes)
 	}

@@ -52,7 +52,7 @@ func count(srv *twitchfake.Server, want string) (n int, channels []string) {
 func TestTwoChannels(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{channels: []string{channel, party}, service: func(s *tribune.Service) { s.Premoderate = false }})
-	eventually(t, "both channels connected", func() bool {
+	tribunetest.Eventually(t, tribunetest.WaitLimit, "both channels connected", func() bool {
 		h := tribunetest.Health(e.svc)
 		return h[bot.HealthComponent(channel)] == bot.HealthConnected && h[bot.HealthComponent(party)] == bot.HealthConnected &&
 			h[tribune.HealthChat] == bot.HealthConnected
@@ -60,7 +60,7 @@ func TestTwoChannels(t *testing.T) {
 	if got := e.client.Channels(); strings.Join(got, ",") != "townhall,party" {
 		t.Errorf("Channels=%q", got)
 	}
-	ann, bob, cid := viewer(1), viewer(2), viewer(3)
+	ann, bob, cid := tribunetest.ChatViewer(1), tribunetest.ChatViewer(2), tribunetest.ChatViewer(3)
 	e.sayIn(t, party, ann, "!q Will the party back the tram line?")
 	r := e.waitReplyIn(t, party, "@Viewer1 #1")
 	e.sayIn(t, channel, bob, "!q Will the town hall open on Sundays?")
@@ -126,7 +126,7 @@ func TestSharedChat(t *testing.T) {
 	}
 	for i, tt := range sharedOrders {
 		t.Run(tt.name, func(t *testing.T) {
-			asker, voter := viewer(100+i), viewer(200+i)
+			asker, voter := tribunetest.ChatViewer(100+i), tribunetest.ChatViewer(200+i)
 			text := tt.text
 			id := send(t, tt.order, asker, "!q "+text)
 			votes := target.Votes
@@ -156,7 +156,7 @@ func TestSharedChat(t *testing.T) {
 	t.Run("ForeignRoom", func(t *testing.T) {
 		// A co-streamer's channel Tribune does not join: only its mirror
 		// into #party arrives, once or twice.
-		u := viewer(300)
+		u := tribunetest.ChatViewer(300)
 		_, mirrors := e.srv.SharedLines("otherparty", u, "!q Will the ferry run at night?", party)
 		e.srv.SendLines(party, mirrors)
 		e.srv.SendLines(party, mirrors)
@@ -256,11 +256,11 @@ func TestPlatformModeration(t *testing.T) {
 	// handled waits until the bot has handled n platform actions in all.
 	handled := func(t *testing.T, n uint64) {
 		t.Helper()
-		eventually(t, fmt.Sprintf("%d platform actions", n), func() bool { return e.client.Stats().Platform == n })
+		tribunetest.Eventually(t, tribunetest.WaitLimit, fmt.Sprintf("%d platform actions", n), func() bool { return e.client.Stats().Platform == n })
 	}
 
 	t.Run("DeletedOnAir", func(t *testing.T) {
-		u := viewer(1)
+		u := tribunetest.ChatViewer(1)
 		q, id := ask(t, u, "Will the pool reopen in June?", nil)
 		if _, err := e.svc.Show(ctx, q.ID); err != nil {
 			t.Fatal(err)
@@ -283,7 +283,7 @@ func TestPlatformModeration(t *testing.T) {
 	})
 	t.Run("DeletedAtOnce", func(t *testing.T) {
 		// The deletion follows the question on the wire: it waits for it.
-		u := viewer(3)
+		u := tribunetest.ChatViewer(3)
 		q, _ := ask(t, u, "Will the station get a lift?", func(id string) { e.srv.Delete(channel, u.Login, id) })
 		handled(t, 2)
 		if got, _ := e.svc.Get(q.ID); got.Status != tribune.StatusHidden {
@@ -293,7 +293,7 @@ func TestPlatformModeration(t *testing.T) {
 	})
 	t.Run("DeletedMirror", func(t *testing.T) {
 		// Shared Chat: the deletion names the mirror's id in #party.
-		u := viewer(4)
+		u := tribunetest.ChatViewer(4)
 		orig, mirrors := e.srv.SharedLines(channel, u, "!q Will the park get lights?", party)
 		e.srv.SendLines(channel, []string{orig})
 		e.srv.SendLines(party, mirrors)
@@ -311,7 +311,7 @@ func TestPlatformModeration(t *testing.T) {
 		}
 	})
 	t.Run("Ban", func(t *testing.T) {
-		u := viewer(5)
+		u := tribunetest.ChatViewer(5)
 		q, _ := ask(t, u, "Why was the youth centre budget cut?", func(string) { e.srv.Ban(channel, u) })
 		handled(t, 4)
 		if !e.svc.Banned(tribune.Actor{Source: tribune.SourceTwitch, UserID: u.ID}) {
@@ -334,7 +334,7 @@ func TestPlatformModeration(t *testing.T) {
 		e.play(t, line{u, "!vote 1", "@Viewer5 voted #1"})
 	})
 	t.Run("Timeout", func(t *testing.T) {
-		u := viewer(6)
+		u := tribunetest.ChatViewer(6)
 		q1, _ := ask(t, u, "Will the library open later?", nil)
 		e.clock.Add(tribune.DefaultRateInterval + time.Second)
 		q2, _ := ask(t, u, "Will the library hire more staff?", func(string) { e.srv.Timeout(channel, u, 10*time.Minute) })
@@ -362,10 +362,10 @@ func TestPlatformModeration(t *testing.T) {
 		// a malformed id, a second copy of a deletion: nothing changes
 		// but the one deletion, and nothing is logged as a failure.
 		before := len(e.svc.Log())
-		u := viewer(7)
+		u := tribunetest.ChatViewer(7)
 		q, id := ask(t, u, "Will the bridge be painted?", nil)
 		e.srv.Delete(channel, "nobody", "00000000-0000-4000-8000-00000000dead")
-		e.srv.Timeout(channel, viewer(99), time.Minute)
+		e.srv.Timeout(channel, tribunetest.ChatViewer(99), time.Minute)
 		e.srv.ClearChat(channel)
 		e.srv.Delete(channel, "x", "not an id; with spaces")
 		e.srv.Delete(channel, u.Login, id)

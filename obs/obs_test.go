@@ -1,7 +1,6 @@
 package obs_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -23,35 +22,11 @@ const password = "obs-s3cret-Passw0rd"
 // a break slate. The question card is a browser source, hidden.
 func newOBS(t *testing.T, pw string) *obsfake.Server {
 	t.Helper()
-	fake := obsfake.New("Main",
+	return tribunetest.StartOBS(t, pw, "Main",
 		obsfake.Scene{Name: "Main", Items: []obsfake.Item{{Source: "Camera", Enabled: true}, {Source: "Question card"}}},
 		obsfake.Scene{Name: "Q&A", Items: []obsfake.Item{{Source: "Camera", Enabled: true}, {Source: "Question card"}}},
 		obsfake.Scene{Name: "Break", Items: []obsfake.Item{{Source: "Slate", Enabled: true}}},
 	)
-	fake.Password = pw
-	if err := fake.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fake.Kill)
-	return fake
-}
-
-// syncBuffer is a log that tests read while the client writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // meeting is a Service on a real SQLite file with a few questions.
@@ -68,63 +43,34 @@ func newMeeting(t *testing.T) *meeting {
 	})
 	m := &meeting{svc: svc}
 	for i := 1; i <= 3; i++ {
-		a := tribune.Actor{Login: fmt.Sprintf("viewer%d", i), DisplayName: fmt.Sprintf("Viewer%d", i), UserID: fmt.Sprint(100 + i)}
-		res, err := svc.Ask(context.Background(), a, fmt.Sprintf("Question number %d?", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		m.ids = append(m.ids, res.Question.ID)
+		m.ids = append(m.ids, tribunetest.Ask(t, svc, tribunetest.Viewer(i), fmt.Sprintf("Question number %d?", i)).ID)
 	}
 	return m
 }
 
+// show puts the meeting's question i (from 0) on air.
 func (m *meeting) show(t *testing.T, i int) {
 	t.Helper()
-	if _, err := m.svc.Show(context.Background(), m.ids[i]); err != nil {
-		t.Fatalf("show: %v", err)
-	}
-}
-
-func (m *meeting) hide(t *testing.T) {
-	t.Helper()
-	if _, err := m.svc.HideOverlay(context.Background()); err != nil {
-		t.Fatalf("hide: %v", err)
-	}
+	tribunetest.Show(t, m.svc, m.ids[i])
 }
 
 func (m *meeting) health() string { return tribunetest.Health(m.svc)[obs.HealthComponent] }
 
 func (m *meeting) waitHealth(t *testing.T, want string) {
 	t.Helper()
-	tribunetest.Eventually(t, 10*time.Second, fmt.Sprintf("obs health %q (it is %q)", want, m.health()), func() bool { return m.health() == want })
-}
-
-// run starts c until the test ends, and checks that Run returns nil then.
-func run(t *testing.T, c *obs.Client) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run returned %v when its context ended, want nil", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Errorf("Run did not return after its context ended")
-		}
+	tribunetest.EventuallyEvery(t, 10*time.Second, tribunetest.Poll, fmt.Sprintf("obs health %q", want), func() (bool, string) {
+		h := m.health()
+		return h == want, fmt.Sprintf("health %q", h)
 	})
 }
 
 // newClient returns a client of fake for m, with quick retries, logging
 // into log.
-func newClient(m *meeting, url string, log *syncBuffer) *obs.Client {
+func newClient(m *meeting, url string, log *tribunetest.Buffer) *obs.Client {
 	c := obs.NewClient(m.svc, url)
 	c.Password = password
 	c.MinRetry, c.MaxRetry = 20*time.Millisecond, 200*time.Millisecond
-	c.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c.Logger = log.Logger(slog.LevelDebug)
 	return c
 }
 
@@ -140,10 +86,10 @@ func TestAuth(t *testing.T) {
 	t.Run("Right", func(t *testing.T) {
 		m := newMeeting(t)
 		fake := newOBS(t, password)
-		var log syncBuffer
+		var log tribunetest.Buffer
 		c := newClient(m, fake.URL(), &log)
 		c.Scene = "Q&A"
-		run(t, c)
+		tribunetest.Run(t, "Run", c.Run)
 		m.waitHealth(t, obs.StateConnected)
 		if n := fake.Identifications(); n != 1 {
 			t.Errorf("%d identifications, want 1", n)
@@ -160,11 +106,11 @@ func TestAuth(t *testing.T) {
 	t.Run("Wrong", func(t *testing.T) {
 		m := newMeeting(t)
 		fake := newOBS(t, password)
-		var log syncBuffer
+		var log tribunetest.Buffer
 		c := newClient(m, fake.URL(), &log)
 		c.Password = "not-" + password
 		c.Scene = "Q&A"
-		run(t, c)
+		tribunetest.Run(t, "Run", c.Run)
 		m.waitHealth(t, obs.StateWrongPassword)
 		// It keeps trying, with backoff, and the meeting goes on.
 		tribunetest.Eventually(t, 5*time.Second, "a second attempt", func() bool { return fake.AuthFailures() >= 2 })
@@ -187,18 +133,18 @@ func TestAuth(t *testing.T) {
 	t.Run("Missing", func(t *testing.T) {
 		m := newMeeting(t)
 		fake := newOBS(t, password)
-		c := newClient(m, fake.URL(), &syncBuffer{})
+		c := newClient(m, fake.URL(), &tribunetest.Buffer{})
 		c.Password = ""
 		c.Scene = "Q&A"
-		run(t, c)
+		tribunetest.Run(t, "Run", c.Run)
 		m.waitHealth(t, obs.StatePasswordRequired)
 	})
 	t.Run("NotNeeded", func(t *testing.T) {
 		m := newMeeting(t)
 		fake := newOBS(t, "")
-		c := newClient(m, fake.URL(), &syncBuffer{})
+		c := newClient(m, fake.URL(), &tribunetest.Buffer{})
 		c.Scene = "Q&A"
-		run(t, c)
+		tribunetest.Run(t, "Run", c.Run)
 		m.waitHealth(t, obs.StateConnected)
 	})
 }
@@ -210,9 +156,9 @@ func TestAuth(t *testing.T) {
 func TestScene(t *testing.T) {
 	m := newMeeting(t)
 	fake := newOBS(t, password)
-	c := newClient(m, fake.URL(), &syncBuffer{})
+	c := newClient(m, fake.URL(), &tribunetest.Buffer{})
 	c.Scene = "Q&A"
-	run(t, c)
+	tribunetest.Run(t, "Run", c.Run)
 	m.waitHealth(t, obs.StateConnected)
 	if fake.ProgramScene() != "Main" {
 		t.Fatalf("program %q before anything is on air, want Main", fake.ProgramScene())
@@ -224,7 +170,7 @@ func TestScene(t *testing.T) {
 	if _, err := m.svc.Vote(context.Background(), tribune.Actor{Login: "v", UserID: "9"}, m.ids[1]); err != nil {
 		t.Fatal(err)
 	}
-	m.hide(t)
+	tribunetest.Hide(t, m.svc)
 	tribunetest.Eventually(t, 5*time.Second, "back to Main", program(fake, "Main"))
 	if n := len(fake.RequestsOf("SetCurrentProgramScene")); n != 2 {
 		t.Errorf("%d scene switches for one on-air spell, want 2: %+v", n, fake.RequestsOf("SetCurrentProgramScene"))
@@ -248,7 +194,7 @@ func TestScene(t *testing.T) {
 		t.Fatal(err)
 	}
 	switches := len(fake.RequestsOf("SetCurrentProgramScene"))
-	m.hide(t)
+	tribunetest.Hide(t, m.svc)
 	tribunetest.Eventually(t, 5*time.Second, "the off-air state looked at", func() bool {
 		return len(fake.RequestsOf("GetCurrentProgramScene")) > 0 && m.health() == obs.StateConnected
 	})
@@ -264,9 +210,9 @@ func TestSource(t *testing.T) {
 	t.Run("ProgramScene", func(t *testing.T) {
 		m := newMeeting(t)
 		fake := newOBS(t, password)
-		c := newClient(m, fake.URL(), &syncBuffer{})
+		c := newClient(m, fake.URL(), &tribunetest.Buffer{})
 		c.Source = "Question card"
-		run(t, c)
+		tribunetest.Run(t, "Run", c.Run)
 		m.waitHealth(t, obs.StateConnected)
 		m.show(t, 0)
 		tribunetest.Eventually(t, 5*time.Second, "the card shown in Main", shown(fake, "Main", "Question card", true))
@@ -278,37 +224,37 @@ func TestSource(t *testing.T) {
 		if err := fake.SetProgramScene("Break"); err != nil {
 			t.Fatal(err)
 		}
-		m.hide(t)
+		tribunetest.Hide(t, m.svc)
 		tribunetest.Eventually(t, 5*time.Second, "the card hidden in Main", shown(fake, "Main", "Question card", false))
 	})
 	t.Run("NamedScene", func(t *testing.T) {
 		m := newMeeting(t)
 		fake := newOBS(t, password)
-		c := newClient(m, fake.URL(), &syncBuffer{})
+		c := newClient(m, fake.URL(), &tribunetest.Buffer{})
 		c.Source = "Question card"
 		c.SourceScene = "Q&A"
-		run(t, c)
+		tribunetest.Run(t, "Run", c.Run)
 		m.waitHealth(t, obs.StateConnected)
 		m.show(t, 0)
 		tribunetest.Eventually(t, 5*time.Second, "the card shown in Q&A", shown(fake, "Q&A", "Question card", true))
 		if on, _ := fake.ItemEnabled("Main", "Question card"); on {
 			t.Errorf("the card shows in Main too")
 		}
-		m.hide(t)
+		tribunetest.Hide(t, m.svc)
 		tribunetest.Eventually(t, 5*time.Second, "the card hidden in Q&A", shown(fake, "Q&A", "Question card", false))
 	})
 	t.Run("SceneAndSource", func(t *testing.T) {
 		m := newMeeting(t)
 		fake := newOBS(t, password)
-		c := newClient(m, fake.URL(), &syncBuffer{})
+		c := newClient(m, fake.URL(), &tribunetest.Buffer{})
 		c.Scene, c.Source = "Q&A", "Question card"
-		run(t, c)
+		tribunetest.Run(t, "Run", c.Run)
 		m.waitHealth(t, obs.StateConnected)
 		m.show(t, 0)
 		tribunetest.Eventually(t, 5*time.Second, "Q&A with its card", func() bool {
 			return program(fake, "Q&A")() && shown(fake, "Q&A", "Question card", true)()
 		})
-		m.hide(t)
+		tribunetest.Hide(t, m.svc)
 		tribunetest.Eventually(t, 5*time.Second, "Main, the card hidden", func() bool {
 			return program(fake, "Main")() && shown(fake, "Q&A", "Question card", false)()
 		})
@@ -328,9 +274,9 @@ func TestSource(t *testing.T) {
 	t.Run("Missing", func(t *testing.T) {
 		m := newMeeting(t)
 		fake := newOBS(t, password)
-		c := newClient(m, fake.URL(), &syncBuffer{})
+		c := newClient(m, fake.URL(), &tribunetest.Buffer{})
 		c.Source = "Lower third"
-		run(t, c)
+		tribunetest.Run(t, "Run", c.Run)
 		m.waitHealth(t, `source "Lower third" in scene "Main" not found in OBS`)
 		if fake.Sessions() != 1 {
 			t.Errorf("%d sessions: a refused request should not drop the connection", fake.Sessions())
@@ -346,9 +292,9 @@ func TestRestart(t *testing.T) {
 	t.Run("OnAirScene", func(t *testing.T) {
 		m := newMeeting(t)
 		fake := newOBS(t, password)
-		c := newClient(m, fake.URL(), &syncBuffer{})
+		c := newClient(m, fake.URL(), &tribunetest.Buffer{})
 		c.Scene = "Q&A"
-		run(t, c)
+		tribunetest.Run(t, "Run", c.Run)
 		m.waitHealth(t, obs.StateConnected)
 		m.show(t, 0)
 		tribunetest.Eventually(t, 5*time.Second, "the Q&A scene", program(fake, "Q&A"))
@@ -364,15 +310,15 @@ func TestRestart(t *testing.T) {
 		}
 		m.waitHealth(t, obs.StateConnected)
 		tribunetest.Eventually(t, 5*time.Second, "Q&A put back after the restart", program(fake, "Q&A"))
-		m.hide(t)
+		tribunetest.Hide(t, m.svc)
 		tribunetest.Eventually(t, 5*time.Second, "back to Main", program(fake, "Main"))
 	})
 	t.Run("OnAirSource", func(t *testing.T) {
 		m := newMeeting(t)
 		fake := newOBS(t, password)
-		c := newClient(m, fake.URL(), &syncBuffer{})
+		c := newClient(m, fake.URL(), &tribunetest.Buffer{})
 		c.Source = "Question card"
-		run(t, c)
+		tribunetest.Run(t, "Run", c.Run)
 		m.waitHealth(t, obs.StateConnected)
 		m.show(t, 0)
 		tribunetest.Eventually(t, 5*time.Second, "the card shown", shown(fake, "Main", "Question card", true))
@@ -386,9 +332,9 @@ func TestRestart(t *testing.T) {
 	t.Run("OffAirWhileDown", func(t *testing.T) {
 		m := newMeeting(t)
 		fake := newOBS(t, password)
-		c := newClient(m, fake.URL(), &syncBuffer{})
+		c := newClient(m, fake.URL(), &tribunetest.Buffer{})
 		c.Scene = "Q&A"
-		run(t, c)
+		tribunetest.Run(t, "Run", c.Run)
 		m.waitHealth(t, obs.StateConnected)
 		m.show(t, 0)
 		tribunetest.Eventually(t, 5*time.Second, "the Q&A scene", program(fake, "Q&A"))
@@ -396,7 +342,7 @@ func TestRestart(t *testing.T) {
 		// comes back on Q&A, where it was: the client brings Main back.
 		fake.Close()
 		m.waitHealth(t, obs.StateUnreachable)
-		m.hide(t)
+		tribunetest.Hide(t, m.svc)
 		restartOn(t, fake, "Q&A")
 		m.waitHealth(t, obs.StateConnected)
 		tribunetest.Eventually(t, 5*time.Second, "Main after the restart", program(fake, "Main"))
@@ -422,10 +368,10 @@ func TestAbsentAtStart(t *testing.T) {
 	m := newMeeting(t)
 	fake := newOBS(t, password)
 	fake.Kill() // its address is free: nothing listens there
-	var log syncBuffer
+	var log tribunetest.Buffer
 	c := newClient(m, fake.URL(), &log)
 	c.Scene = "Q&A"
-	run(t, c)
+	tribunetest.Run(t, "Run", c.Run)
 	m.waitHealth(t, obs.StateUnreachable)
 	m.show(t, 0)
 	time.Sleep(300 * time.Millisecond) // a few attempts at the cap of 200 ms
@@ -442,10 +388,7 @@ func TestAbsentAtStart(t *testing.T) {
 // TestHungOBS checks that an OBS that accepts the connection and then says
 // nothing is given up on, and that the meeting does not wait for it.
 func TestHungOBS(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := tribunetest.Listen(t)
 	var mu sync.Mutex
 	var conns []net.Conn
 	go func() {
@@ -468,12 +411,12 @@ func TestHungOBS(t *testing.T) {
 		mu.Unlock()
 	})
 	m := newMeeting(t)
-	c := newClient(m, "ws://"+ln.Addr().String(), &syncBuffer{})
+	c := newClient(m, "ws://"+ln.Addr().String(), &tribunetest.Buffer{})
 	c.Scene = "Q&A"
-	run(t, c)
+	tribunetest.Run(t, "Run", c.Run)
 	tribunetest.Eventually(t, 2*time.Second, "a connection attempt", func() bool { mu.Lock(); defer mu.Unlock(); return len(conns) > 0 })
 	m.show(t, 0)
-	m.hide(t)
+	tribunetest.Hide(t, m.svc)
 	m.show(t, 1)
 	m.waitHealth(t, obs.StateUnreachable)
 }
@@ -483,9 +426,9 @@ func TestHungOBS(t *testing.T) {
 func TestKicked(t *testing.T) {
 	m := newMeeting(t)
 	fake := newOBS(t, password)
-	c := newClient(m, fake.URL(), &syncBuffer{})
+	c := newClient(m, fake.URL(), &tribunetest.Buffer{})
 	c.Scene = "Q&A"
-	run(t, c)
+	tribunetest.Run(t, "Run", c.Run)
 	m.waitHealth(t, obs.StateConnected)
 	fake.Kick()
 	m.waitHealth(t, obs.StateKicked)
@@ -499,16 +442,16 @@ func TestKicked(t *testing.T) {
 func TestSceneMissing(t *testing.T) {
 	m := newMeeting(t)
 	fake := newOBS(t, password)
-	c := newClient(m, fake.URL(), &syncBuffer{})
+	c := newClient(m, fake.URL(), &tribunetest.Buffer{})
 	c.Scene = "Interview"
-	run(t, c)
+	tribunetest.Run(t, "Run", c.Run)
 	m.waitHealth(t, obs.StateConnected)
 	m.show(t, 0)
 	m.waitHealth(t, `scene "Interview" not found in OBS`)
 	if fake.Sessions() != 1 || fake.ProgramScene() != "Main" {
 		t.Errorf("sessions %d, program %q", fake.Sessions(), fake.ProgramScene())
 	}
-	m.hide(t)
+	tribunetest.Hide(t, m.svc)
 	m.waitHealth(t, obs.StateConnected)
 }
 

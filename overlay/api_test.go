@@ -44,13 +44,13 @@ func decodeError(t *testing.T, body []byte) overlay.ErrorDetail {
 // seed puts in: #1 and #2 approved, #3 pending (a first-time chatter), #4 approved.
 func seed(t *testing.T, svc *tribune.Service) {
 	t.Helper()
-	Ask(t, svc, 1, "What is the plan for public transport?")
-	Ask(t, svc, 2, "Will the library open on Sundays?")
+	tribunetest.Ask(t, svc, tribunetest.Viewer(1), "What is the plan for public transport?")
+	tribunetest.Ask(t, svc, tribunetest.Viewer(2), "Will the library open on Sundays?")
 	a := tribune.Actor{Login: "newbie", DisplayName: "Newbie", UserID: "42", FirstMessage: true}
 	if _, err := svc.Ask(context.Background(), a, "First time here: how do I vote?"); err != nil {
 		t.Fatal(err)
 	}
-	Ask(t, svc, 4, "What about bike lanes?")
+	tribunetest.Ask(t, svc, tribunetest.Viewer(4), "What about bike lanes?")
 }
 
 // routes lists every API route with a request that is valid in its shape.
@@ -168,7 +168,7 @@ func TestAPI_Routes(t *testing.T) {
 			if q := question(t, b); q.Status != tribune.StatusMerged || q.MergedInto != 1 {
 				t.Errorf("merged = %+v, want merged into #1", q)
 			}
-			if q := get(t, svc, 1); q.Votes != 2 {
+			if q := tribunetest.Get(t, svc, 1); q.Votes != 2 {
 				t.Errorf("Votes=%d, want 2 after the merge", q.Votes)
 			}
 		}},
@@ -183,7 +183,7 @@ func TestAPI_Routes(t *testing.T) {
 			if e.Action != tribune.ActionEdit || !e.Undone {
 				t.Errorf("undone = %+v, want the edit", e)
 			}
-			if q := get(t, svc, 1); q.Text != "What is the plan for public transport?" {
+			if q := tribunetest.Get(t, svc, 1); q.Text != "What is the plan for public transport?" {
 				t.Errorf("Text=%q after undo", q.Text)
 			}
 		}},
@@ -212,7 +212,7 @@ func TestAPI_Routes(t *testing.T) {
 func TestAPI_Unauthorized(t *testing.T) {
 	svc := MustOpenService(t)
 	seed(t, svc)
-	show(t, svc, 1)
+	tribunetest.Show(t, svc, 1)
 	srv := StartServer(t, svc, "127.0.0.1:0")
 
 	auths := []struct{ name, header string }{
@@ -261,7 +261,7 @@ func TestAPI_Unauthorized(t *testing.T) {
 	t.Run("NoServerToken", func(t *testing.T) {
 		srv2 := overlay.NewServer(svc)
 		srv2.Addr = "127.0.0.1:0"
-		srv2.Logger = quietLogger()
+		srv2.Logger = tribunetest.QuietLogger()
 		if err := srv2.Open(); err != nil {
 			t.Fatal(err)
 		}
@@ -446,25 +446,25 @@ func TestAPI_Events(t *testing.T) {
 			if m := ReadMessage(t, conn, 5*time.Second); m.Type != string(tribune.EventHealth) {
 				t.Fatalf("first message %+v, want health", m)
 			}
-			q := Ask(t, svc, 1, "Streamed "+tc.name+"?")
+			q := tribunetest.Ask(t, svc, tribunetest.Viewer(1), "Streamed "+tc.name+"?")
 			m := ReadUntil(t, conn, string(tribune.EventCreated), 5*time.Second)
 			if m.Question == nil || m.Question.ID != q.ID || m.Question.Text != q.Text {
 				t.Errorf("created = %+v, want #%d", m.Question, q.ID)
 			}
-			show(t, svc, q.ID)
+			tribunetest.Show(t, svc, q.ID)
 			if m := ReadUntil(t, conn, string(tribune.EventOnAir), 5*time.Second); m.Question == nil || m.Question.ID != q.ID {
 				t.Errorf("onair = %+v, want #%d", m.Question, q.ID)
 			}
-			Vote(t, svc, 1, q.ID)
+			tribunetest.Vote(t, svc, tribunetest.Voter(1), q.ID)
 			if m := ReadUntil(t, conn, string(tribune.EventVoted), 5*time.Second); m.Question == nil || m.Question.Votes != 2 {
 				t.Errorf("voted = %+v, want 2 votes", m.Question)
 			}
-			hide(t, svc)
+			tribunetest.Hide(t, svc)
 			ReadUntil(t, conn, string(tribune.EventOffAir), 5*time.Second)
 		})
 	}
 	t.Run("ForeignOrigin", func(t *testing.T) {
-		u := "ws" + strings.TrimPrefix(srv.URL(), "http") + "/api/events"
+		u := tribunetest.WebSocketURL(srv.URL()) + "/api/events"
 		h := http.Header{"Authorization": {"Bearer " + testToken}, "Origin": {"https://evil.example"}}
 		if _, resp, err := websocket.DefaultDialer.Dial(u, h); err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
 			t.Errorf("dial from a foreign origin: err=%v, want 403", err)

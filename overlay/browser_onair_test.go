@@ -9,12 +9,9 @@ package overlay_test
 // countdown is already in its last seconds when the page opens.
 
 import (
-	"bytes"
 	"context"
 	"image"
 	"image/draw"
-	"image/png"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,6 +22,7 @@ import (
 	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/internal/fakeclock"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/overlay"
 )
 
@@ -42,7 +40,7 @@ const timerState = `(() => { const e = document.querySelector('.card.live .timer
 // card's timer.
 func timerColors(t *testing.T, tb *tab) (fg, bg string) {
 	t.Helper()
-	c := eval[[]string](t, tb, `(() => { const s = getComputedStyle(document.querySelector('.card.live .timer')); return [s.color, s.backgroundColor]; })()`)
+	c := tribunetest.Eval[[]string](t, tb, `(() => { const s = getComputedStyle(document.querySelector('.card.live .timer')); return [s.color, s.backgroundColor]; })()`)
 	return c[0], c[1]
 }
 
@@ -54,20 +52,7 @@ const red = "rgb(217, 45, 32)"
 func screenshot(t *testing.T, tb *tab, name string) image.Image {
 	t.Helper()
 	tb.Wait(t, 3*time.Second, "animations finished", `document.getAnimations().length === 0`)
-	shot, err := chromedp.Run(tb.Ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(artifactDir(t), name+".png")
-	if err := os.WriteFile(file, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", file)
-	img, err := png.Decode(bytes.NewReader(shot))
-	if err != nil {
-		t.Fatalf("screenshot is not a PNG: %v", err)
-	}
-	return img
+	return tb.Screenshot(t, filepath.Join(tribunetest.ArtifactDir(t, "overlay"), name+".png"), false)
 }
 
 // reload reloads the tab and waits for its feed.
@@ -82,7 +67,7 @@ func reload(t *testing.T, tb *tab) {
 func airedAgo(t *testing.T, svc *tribune.Service, clk *fakeclock.Clock, id int, ago time.Duration) {
 	t.Helper()
 	clk.Set(time.Now().Add(-ago))
-	show(t, svc, id)
+	tribunetest.Show(t, svc, id)
 	clk.Set(time.Now())
 }
 
@@ -93,7 +78,7 @@ func TestBrowser_OnAir(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "tribune.db")
 		clk := fakeclock.New(time.Now())
 		svc, db := OpenServiceClock(t, path, clk)
-		q := Ask(t, svc, 1, "How will the budget be balanced?")
+		q := tribunetest.Ask(t, svc, tribunetest.Viewer(1), "How will the budget be balanced?")
 		const ago = 65 * time.Second
 		airedAgo(t, svc, clk, q.ID, ago)
 		start := time.Now()
@@ -107,13 +92,13 @@ func TestBrowser_OnAir(t *testing.T) {
 		// question went on air, whatever the page's own age.
 		within := func(t *testing.T, when string) {
 			t.Helper()
-			got := time.Duration(eval[int](t, tb, timerSeconds)) * time.Second
+			got := time.Duration(tribunetest.Eval[int](t, tb, timerSeconds)) * time.Second
 			// The timer floors to the second and refreshes every 250 ms.
 			low, high := ago-time.Second, ago+time.Since(start)+time.Second
 			if got < low || got > high {
 				t.Errorf("%s: the timer shows %v on air, want between %v and %v", when, got, low, high)
 			}
-			if st := eval[string](t, tb, timerState); st != "elapsed" {
+			if st := tribunetest.Eval[string](t, tb, timerState); st != "elapsed" {
 				t.Errorf("%s: timer state %q, want elapsed", when, st)
 			}
 			if _, bg := timerColors(t, tb); bg == red {
@@ -121,7 +106,7 @@ func TestBrowser_OnAir(t *testing.T) {
 			}
 		}
 		within(t, "on open")
-		if got := eval[string](t, tb, `document.querySelector('.card.live .timer').textContent`); !strings.HasPrefix(got, "1:0") {
+		if got := tribunetest.Eval[string](t, tb, `document.querySelector('.card.live .timer').textContent`); !strings.HasPrefix(got, "1:0") {
 			t.Errorf("timer text %q, want 1:05 or so", got)
 		}
 		screenshot(t, tb, "timer-elapsed")
@@ -147,10 +132,10 @@ func TestBrowser_OnAir(t *testing.T) {
 	t.Run("Countdown", func(t *testing.T) {
 		clk := fakeclock.New(time.Now())
 		svc, _ := OpenServiceClock(t, filepath.Join(t.TempDir(), "tribune.db"), clk)
-		last := Ask(t, svc, 1, "Is the countdown in its last seconds?")
-		early := Ask(t, svc, 2, "Has the countdown just started?")
-		edge := Ask(t, svc, 3, "Does it turn red on its own?")
-		over := Ask(t, svc, 4, "What happens after zero?")
+		last := tribunetest.Ask(t, svc, tribunetest.Viewer(1), "Is the countdown in its last seconds?")
+		early := tribunetest.Ask(t, svc, tribunetest.Viewer(2), "Has the countdown just started?")
+		edge := tribunetest.Ask(t, svc, tribunetest.Viewer(3), "Does it turn red on its own?")
+		over := tribunetest.Ask(t, svc, tribunetest.Viewer(4), "What happens after zero?")
 		srv := StartServer(t, svc, "127.0.0.1:0")
 		const limit = 60 * time.Second
 		tb := openTab(t, browser, srv.URL()+"/overlay?timer=60")
@@ -162,11 +147,11 @@ func TestBrowser_OnAir(t *testing.T) {
 		tb.Wait(t, 5*time.Second, "the card", liveText(last.Text)+` && `+timerSeconds+` >= 0`)
 		lastSeconds := func(t *testing.T, when string) {
 			t.Helper()
-			left := eval[int](t, tb, timerSeconds)
+			left := tribunetest.Eval[int](t, tb, timerSeconds)
 			if max := 10; left > max || left < 10-int(time.Since(start)/time.Second)-1 {
 				t.Errorf("%s: %d s left, want 10 s or a little less", when, left)
 			}
-			if st := eval[string](t, tb, timerState); st != "last" {
+			if st := tribunetest.Eval[string](t, tb, timerState); st != "last" {
 				t.Errorf("%s: timer state %q, want last", when, st)
 			}
 			if fg, bg := timerColors(t, tb); bg != red || fg != "rgb(255, 255, 255)" {
@@ -182,10 +167,10 @@ func TestBrowser_OnAir(t *testing.T) {
 		// 5 s on air: 55 s left, not red.
 		airedAgo(t, svc, clk, early.ID, 5*time.Second)
 		tb.Wait(t, 5*time.Second, "the next card", liveText(early.Text)+` && `+timerSeconds+` >= 0`)
-		if left := eval[int](t, tb, timerSeconds); left > 55 || left < 50 {
+		if left := tribunetest.Eval[int](t, tb, timerSeconds); left > 55 || left < 50 {
 			t.Errorf("%d s left, want about 55", left)
 		}
-		if st := eval[string](t, tb, timerState); st != "countdown" {
+		if st := tribunetest.Eval[string](t, tb, timerState); st != "countdown" {
 			t.Errorf("timer state %q, want countdown", st)
 		}
 		if _, bg := timerColors(t, tb); bg == red {
@@ -196,7 +181,7 @@ func TestBrowser_OnAir(t *testing.T) {
 		// 18.5 s left: it turns red by itself some seconds later.
 		airedAgo(t, svc, clk, edge.ID, limit-18500*time.Millisecond)
 		tb.Wait(t, 5*time.Second, "the edge card", liveText(edge.Text)+` && `+timerSeconds+` >= 0`)
-		if st := eval[string](t, tb, timerState); st != "countdown" {
+		if st := tribunetest.Eval[string](t, tb, timerState); st != "countdown" {
 			t.Errorf("with 18 s left: timer state %q, want countdown", st)
 		}
 		tb.Wait(t, 8*time.Second, "the countdown turned red at 15 s", timerState+` === 'last' && `+timerSeconds+` === 15`)
@@ -204,10 +189,10 @@ func TestBrowser_OnAir(t *testing.T) {
 		// Past zero: overtime, still red.
 		airedAgo(t, svc, clk, over.ID, limit+3*time.Second)
 		tb.Wait(t, 5*time.Second, "the overtime card", liveText(over.Text)+` && `+timerSeconds+` >= 0`)
-		if got := eval[string](t, tb, `document.querySelector('.card.live .timer').textContent`); !strings.HasPrefix(got, "+0:0") {
+		if got := tribunetest.Eval[string](t, tb, `document.querySelector('.card.live .timer').textContent`); !strings.HasPrefix(got, "+0:0") {
 			t.Errorf("overtime reads %q, want +0:03 or so", got)
 		}
-		if st := eval[string](t, tb, timerState); st != "over" {
+		if st := tribunetest.Eval[string](t, tb, timerState); st != "over" {
 			t.Errorf("timer state %q, want over", st)
 		}
 		if _, bg := timerColors(t, tb); bg != red {
@@ -217,7 +202,7 @@ func TestBrowser_OnAir(t *testing.T) {
 
 		off := openTab(t, browser, srv.URL()+"/overlay?timer=off")
 		off.Wait(t, 5*time.Second, "the card", liveText(over.Text))
-		if n := eval[int](t, off, timerSeconds); n != -1 {
+		if n := tribunetest.Eval[int](t, off, timerSeconds); n != -1 {
 			t.Errorf("?timer=off shows a timer (%d)", n)
 		}
 		tb.CheckClean(t)
@@ -226,11 +211,11 @@ func TestBrowser_OnAir(t *testing.T) {
 
 	t.Run("LabelChip", func(t *testing.T) {
 		svc := MustOpenService(t)
-		q := Ask(t, svc, 1, "When will the bike lanes be finished?")
+		q := tribunetest.Ask(t, svc, tribunetest.Viewer(1), "When will the bike lanes be finished?")
 		if _, err := svc.Label(context.Background(), q.ID, "transport"); err != nil {
 			t.Fatal(err)
 		}
-		show(t, svc, q.ID)
+		tribunetest.Show(t, svc, q.ID)
 		srv := StartServer(t, svc, "127.0.0.1:0")
 		chip := `(() => { const e = document.querySelector('.card.live .label-chip'); return e && !e.hidden && e.getBoundingClientRect().width > 0 ? e.textContent : ''; })()`
 
@@ -238,7 +223,7 @@ func TestBrowser_OnAir(t *testing.T) {
 		with.Wait(t, 5*time.Second, "the label chip", chip+` === 'transport'`)
 		without := openTab(t, browser, srv.URL()+"/overlay")
 		without.Wait(t, 5*time.Second, "the card", liveText(q.Text))
-		if got := eval[string](t, without, chip); got != "" {
+		if got := tribunetest.Eval[string](t, without, chip); got != "" {
 			t.Errorf("a label chip %q shows without ?label=1", got)
 		}
 		screenshot(t, with, "label-chip")
@@ -265,25 +250,25 @@ func TestBrowser_OnAir(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		show(t, svc, res.Question.ID)
+		tribunetest.Show(t, svc, res.Question.ID)
 		hidden := StartServerWith(t, svc, "127.0.0.1:0", func(s *overlay.Server) { s.ShowAuthors = false })
 		shown := StartServer(t, svc, "127.0.0.1:0")
 		card := openTab(t, browser, shown.URL()+"/overlay")
 		card.Wait(t, 5*time.Second, "the anonymous card", liveText(res.Question.Text))
-		text := eval[string](t, card, `document.body.innerText`)
+		text := tribunetest.Eval[string](t, card, `document.body.innerText`)
 		if strings.Contains(text, anonymous.DisplayName) || strings.Contains(text, "Question from") {
 			t.Errorf("the anonymous card reads %q: no author, no \"Question from\"", text)
 		}
 		screenshot(t, card, "anonymous")
 
-		show(t, svc, res2.Question.ID)
+		tribunetest.Show(t, svc, res2.Question.ID)
 		card.Wait(t, 5*time.Second, "the named card", liveText(res2.Question.Text))
-		if got := eval[string](t, card, `document.querySelector('.card.live .author').textContent`); got != named.DisplayName {
+		if got := tribunetest.Eval[string](t, card, `document.querySelector('.card.live .author').textContent`); got != named.DisplayName {
 			t.Errorf("author %q, want %q", got, named.DisplayName)
 		}
 		noAuthors := openTab(t, browser, hidden.URL()+"/overlay")
 		noAuthors.Wait(t, 5*time.Second, "the named card, authors hidden", liveText(res2.Question.Text))
-		if text := eval[string](t, noAuthors, `document.body.innerText`); strings.Contains(text, named.DisplayName) || strings.Contains(text, "Question from") {
+		if text := tribunetest.Eval[string](t, noAuthors, `document.body.innerText`); strings.Contains(text, named.DisplayName) || strings.Contains(text, "Question from") {
 			t.Errorf("with authors hidden the card reads %q", text)
 		}
 		card.CheckClean(t)
@@ -300,7 +285,7 @@ func TestBrowser_OnAir(t *testing.T) {
 		if _, err := svc.Label(context.Background(), res.Question.ID, "نقل"); err != nil {
 			t.Fatal(err)
 		}
-		show(t, svc, res.Question.ID)
+		tribunetest.Show(t, svc, res.Question.ID)
 		srv := StartServerWith(t, svc, "127.0.0.1:0", func(s *overlay.Server) {
 			s.AskURL = "https://tribune.example.org/ask"
 			s.AskCode = "K7Q2"
@@ -318,7 +303,7 @@ func TestBrowser_OnAir(t *testing.T) {
 			tb := openTab(t, browser, srv.URL()+p.path)
 			tb.Wait(t, 5*time.Second, p.path+" ready", p.ready)
 			for _, sel := range p.selectors {
-				got := eval[[]string](t, tb, `(() => { const e = document.querySelector('`+sel+`'); const s = getComputedStyle(e); return [s.unicodeBidi, e.dir, s.direction]; })()`)
+				got := tribunetest.Eval[[]string](t, tb, `(() => { const e = document.querySelector('`+sel+`'); const s = getComputedStyle(e); return [s.unicodeBidi, e.dir, s.direction]; })()`)
 				if got[0] != "isolate" || got[1] != "auto" {
 					t.Errorf("%s %s: unicode-bidi %q, dir %q; want isolate and auto", p.path, sel, got[0], got[1])
 				}
@@ -329,7 +314,7 @@ func TestBrowser_OnAir(t *testing.T) {
 			// The card reads left to right around the isolated text: the
 			// number comes first.
 			if p.path == "/overlay?label=1" {
-				badge := eval[[]float64](t, tb, `(() => { const b = document.querySelector('.card.live .badge').getBoundingClientRect(), a = document.querySelector('.card.live .author').getBoundingClientRect(); return [b.left, a.left]; })()`)
+				badge := tribunetest.Eval[[]float64](t, tb, `(() => { const b = document.querySelector('.card.live .badge').getBoundingClientRect(), a = document.querySelector('.card.live .author').getBoundingClientRect(); return [b.left, a.left]; })()`)
 				if badge[0] >= badge[1] {
 					t.Errorf("the badge (x=%v) is not before the right-to-left author (x=%v)", badge[0], badge[1])
 				}
@@ -364,12 +349,12 @@ func TestBrowser_OnAir(t *testing.T) {
 				if c := at(img, 5, 5); c.a != 0 {
 					t.Errorf("corner pixel %+v, want transparent", c)
 				}
-				card := eval[[]float64](t, tb, `(() => { const r = document.querySelector('.ask').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`)
+				card := tribunetest.Eval[[]float64](t, tb, `(() => { const r = document.querySelector('.ask').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`)
 				if card[0] < 0 || card[1] < 0 || card[0]+card[2] > 1920 || card[1]+card[3] > 1080 {
 					t.Errorf("the card %v is not inside the 1920x1080 frame", card)
 				}
 				cards[tc.name] = at(img, int(card[0]+card[2]-8), int(card[1]+card[3]-8))
-				qr := eval[[]float64](t, tb, `(() => { const r = document.querySelector('.ask .qr').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`)
+				qr := tribunetest.Eval[[]float64](t, tb, `(() => { const r = document.querySelector('.ask .qr').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`)
 				if qr[2] < tc.qrPx-1 || qr[2] > tc.qrPx+1 || qr[2] != qr[3] {
 					t.Errorf("QR code %vx%v px, want %v square", qr[2], qr[3], tc.qrPx)
 				}
@@ -377,7 +362,7 @@ func TestBrowser_OnAir(t *testing.T) {
 				if got := decodeQR(t, img, image.Rect(int(qr[0]), int(qr[1]), int(qr[0]+qr[2]), int(qr[1]+qr[3]))); got != askURL {
 					t.Errorf("the QR code on stream reads %q, want %q", got, askURL)
 				}
-				text := strings.Join(strings.Fields(eval[string](t, tb, `document.body.innerText`)), " ")
+				text := strings.Join(strings.Fields(tribunetest.Eval[string](t, tb, `document.body.innerText`)), " ")
 				wantText := "Posez votre question Scannez le code ou allez sur tribune.example.org/ask Code de la réunion K7Q2"
 				if strings.Contains(tc.path, "lang=en") {
 					wantText = "Ask your question Scan the code or go to tribune.example.org/ask Meeting code K7Q2"
@@ -396,7 +381,7 @@ func TestBrowser_OnAir(t *testing.T) {
 			plain := StartServer(t, svc, "127.0.0.1:0")
 			tb := openTab(t, browser, plain.URL()+"/overlay/ask")
 			tb.Wait(t, 5*time.Second, "the card", `!!document.querySelector('.ask')`)
-			if text := strings.Join(strings.Fields(eval[string](t, tb, `document.body.innerText`)), " "); text != "Ask your question The ask page is not published." {
+			if text := strings.Join(strings.Fields(tribunetest.Eval[string](t, tb, `document.body.innerText`)), " "); text != "Ask your question The ask page is not published." {
 				t.Errorf("card text %q", text)
 			}
 			screenshot(t, tb, "ask-card-unpublished")

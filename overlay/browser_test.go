@@ -12,11 +12,9 @@ package overlay_test
 // temporary directory (logged with -v, removed after the test).
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,11 +41,8 @@ type tab = tribunetest.Tab
 // transparent gives a tab the transparent default background an OBS
 // browser source has. Chrome cannot be told alpha 0 here (the field is
 // omitted when zero), but any alpha under 1/255 renders as transparent.
-var transparent = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-	_, err := cdp.Call(ctx, t, emulation.SetDefaultBackgroundColorOverride,
-		emulation.SetDefaultBackgroundColorOverrideParams{Color: &cdp.RGBA{A: 1e-6}})
-	return err
-})
+var transparent = tribunetest.CDP(emulation.SetDefaultBackgroundColorOverride,
+	emulation.SetDefaultBackgroundColorOverrideParams{Color: &cdp.RGBA{A: 1e-6}})
 
 // openTab opens url in a new 1920x1080 tab with a transparent default
 // background.
@@ -58,18 +53,9 @@ func openTab(t *testing.T, browser context.Context, url string) *tab {
 	})
 }
 
-// eval evaluates expr in the page.
-func eval[T any](t *testing.T, tb *tab, expr string) T {
-	t.Helper()
-	return tribunetest.Eval[T](t, tb, expr)
-}
-
-// js quotes s as a JavaScript string literal.
-func js(s string) string { return tribunetest.JS(s) }
-
 // liveText is a predicate: the on-air card shows text.
 func liveText(text string) string {
-	return `(() => { const e = document.querySelector('.card.live .text'); return !!e && e.textContent === ` + js(text) + `; })()`
+	return `(() => { const e = document.querySelector('.card.live .text'); return !!e && e.textContent === ` + tribunetest.JS(text) + `; })()`
 }
 
 func TestBrowser(t *testing.T) {
@@ -77,35 +63,35 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("OnAirAndHide", func(t *testing.T) {
 		svc := MustOpenService(t)
-		q := Ask(t, svc, 1, "What is the plan for public transport?")
+		q := tribunetest.Ask(t, svc, tribunetest.Viewer(1), "What is the plan for public transport?")
 		srv := StartServer(t, svc, "127.0.0.1:0")
 		tb := openTab(t, browser, srv.URL()+"/overlay")
 		tb.Wait(t, 10*time.Second, "feed connected", `document.documentElement.dataset.connection === 'open'`)
-		if n := eval[int](t, tb, `document.querySelectorAll('.card').length`); n != 0 {
+		if n := tribunetest.Eval[int](t, tb, `document.querySelectorAll('.card').length`); n != 0 {
 			t.Fatalf("%d cards before anything is on air, want 0", n)
 		}
 
 		start := time.Now()
-		show(t, svc, q.ID)
+		tribunetest.Show(t, svc, q.ID)
 		tb.Wait(t, time.Second, "the on-air question in the DOM", liveText(q.Text))
 		t.Logf("on air in the DOM %v after Show returned", time.Since(start).Round(time.Millisecond))
 		for sel, want := range map[string]string{".author": "Viewer1", ".count": "1", ".votes-label": "vote", ".badge": fmt.Sprintf("#%d", q.ID), ".from": "Question from"} {
-			if got := eval[string](t, tb, `document.querySelector('.card.live `+sel+`').textContent`); got != want {
+			if got := tribunetest.Eval[string](t, tb, `document.querySelector('.card.live `+sel+`').textContent`); got != want {
 				t.Errorf("%s=%q, want %q", sel, got, want)
 			}
 		}
 		tb.Wait(t, 2*time.Second, "the card animated in", `getComputedStyle(document.querySelector('.card.live')).opacity === '1'`)
 
-		Vote(t, svc, 1, q.ID)
+		tribunetest.Vote(t, svc, tribunetest.Voter(1), q.ID)
 		tb.Wait(t, time.Second, "the vote count updated", `document.querySelector('.card.live .count').textContent === '2' && document.querySelector('.card.live .votes-label').textContent === 'votes'`)
-		if n := eval[int](t, tb, `document.querySelectorAll('.card').length`); n != 1 {
+		if n := tribunetest.Eval[int](t, tb, `document.querySelectorAll('.card').length`); n != 1 {
 			t.Errorf("%d cards after a vote, want 1 (updated in place)", n)
 		}
 
-		hide(t, svc)
+		tribunetest.Hide(t, svc)
 		tb.Wait(t, 2*time.Second, "the card removed", `document.querySelectorAll('.card').length === 0`)
 		for _, el := range []string{"html", "body"} {
-			if bg := eval[string](t, tb, `getComputedStyle(document.querySelector('`+el+`')).backgroundColor`); bg != "rgba(0, 0, 0, 0)" {
+			if bg := tribunetest.Eval[string](t, tb, `getComputedStyle(document.querySelector('`+el+`')).backgroundColor`); bg != "rgba(0, 0, 0, 0)" {
 				t.Errorf("%s background %q, want transparent", el, bg)
 			}
 		}
@@ -121,13 +107,13 @@ func TestBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		q := res.Question
-		Ask(t, svc, 2, "A harmless question")
+		tribunetest.Ask(t, svc, tribunetest.Viewer(2), "A harmless question")
 		srv := StartServer(t, svc, "127.0.0.1:0")
 		card := openTab(t, browser, srv.URL()+"/overlay")
 		top := openTab(t, browser, srv.URL()+"/overlay/top")
-		show(t, svc, q.ID)
+		tribunetest.Show(t, svc, q.ID)
 		card.Wait(t, 2*time.Second, "the hostile question shown", liveText(hostile))
-		top.Wait(t, 2*time.Second, "the hostile question on the board", `(() => { const e = document.querySelector('.row .row-text'); return !!e && e.textContent === `+js(hostile)+`; })()`)
+		top.Wait(t, 2*time.Second, "the hostile question on the board", `(() => { const e = document.querySelector('.row .row-text'); return !!e && e.textContent === `+tribunetest.JS(hostile)+`; })()`)
 
 		for _, c := range []struct {
 			tb  *tab
@@ -138,16 +124,16 @@ func TestBrowser(t *testing.T) {
 				want = author
 			}
 			// One text node holding the literal text: nothing was parsed.
-			expr := `(() => { const e = document.querySelector('` + c.sel + `'); return e.childNodes.length === 1 && e.firstChild.nodeType === Node.TEXT_NODE && e.firstChild.data === ` + js(want) + `; })()`
-			if !eval[bool](t, c.tb, expr) {
+			expr := `(() => { const e = document.querySelector('` + c.sel + `'); return e.childNodes.length === 1 && e.firstChild.nodeType === Node.TEXT_NODE && e.firstChild.data === ` + tribunetest.JS(want) + `; })()`
+			if !tribunetest.Eval[bool](t, c.tb, expr) {
 				t.Errorf("%s is not one text node equal to %q", c.sel, want)
 			}
 		}
 		for _, tb := range []*tab{card, top} {
-			if n := eval[int](t, tb, `document.querySelectorAll('#stage img, #stage script, #stage b').length`); n != 0 {
+			if n := tribunetest.Eval[int](t, tb, `document.querySelectorAll('#stage img, #stage script, #stage b').length`); n != 0 {
 				t.Errorf("%d elements made from chat text, want 0", n)
 			}
-			if n := eval[int](t, tb, `document.scripts.length`); n != 1 {
+			if n := tribunetest.Eval[int](t, tb, `document.scripts.length`); n != 1 {
 				t.Errorf("%d scripts in the page, want only its own", n)
 			}
 		}
@@ -157,7 +143,7 @@ func TestBrowser(t *testing.T) {
 		top.CheckClean(t)
 
 		// The dialog watch works: a dialog that does open is seen.
-		eval[chromedp.Void](t, card, `setTimeout(() => alert('probe'), 0)`)
+		tribunetest.Eval[chromedp.Void](t, card, `setTimeout(() => alert('probe'), 0)`)
 		deadline := time.Now().Add(5 * time.Second)
 		for card.Dialogs() == 0 && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
@@ -170,32 +156,32 @@ func TestBrowser(t *testing.T) {
 	t.Run("Leaderboard", func(t *testing.T) {
 		svc := MustOpenService(t)
 		for i := 1; i <= 5; i++ {
-			Ask(t, svc, i, fmt.Sprintf("Question %d?", i))
+			tribunetest.Ask(t, svc, tribunetest.Viewer(i), fmt.Sprintf("Question %d?", i))
 		}
 		for v := 0; v < 3; v++ {
-			Vote(t, svc, v, 4)
+			tribunetest.Vote(t, svc, tribunetest.Voter(v), 4)
 		}
-		Vote(t, svc, 10, 2)
+		tribunetest.Vote(t, svc, tribunetest.Voter(10), 2)
 		srv := StartServer(t, svc, "127.0.0.1:0")
 		tb := openTab(t, browser, srv.URL()+"/overlay/top?n=3&lang=fr")
 		rows := `Array.from(document.querySelectorAll('.row')).map(r => r.dataset.id + ':' + r.querySelector('.row-votes').firstChild.data).join(' ')`
 		tb.Wait(t, 5*time.Second, "the board", rows+` === '4:4 2:2 1:1'`)
-		if got := eval[string](t, tb, `document.querySelector('.board-title').textContent`); got != "Questions les plus votées" {
+		if got := tribunetest.Eval[string](t, tb, `document.querySelector('.board-title').textContent`); got != "Questions les plus votées" {
 			t.Errorf("title %q, want the French one", got)
 		}
 
 		for v := 20; v < 24; v++ {
-			Vote(t, svc, v, 5)
+			tribunetest.Vote(t, svc, tribunetest.Voter(v), 5)
 		}
-		show(t, svc, 5)
+		tribunetest.Show(t, svc, 5)
 		tb.Wait(t, 3*time.Second, "the board reordered", rows+` === '5:5 4:4 2:2'`)
-		if n := eval[int](t, tb, `document.querySelectorAll('.row').length`); n != 3 {
+		if n := tribunetest.Eval[int](t, tb, `document.querySelectorAll('.row').length`); n != 3 {
 			t.Errorf("%d rows, want n=3", n)
 		}
-		if got := eval[string](t, tb, `Array.from(document.querySelectorAll('.rank')).map(r => r.textContent).join(' ')`); got != "1 2 3" {
+		if got := tribunetest.Eval[string](t, tb, `Array.from(document.querySelectorAll('.rank')).map(r => r.textContent).join(' ')`); got != "1 2 3" {
 			t.Errorf("ranks %q, want 1 2 3", got)
 		}
-		if got := eval[string](t, tb, `document.querySelector('.row .onair:not([hidden])').textContent`); got != "À l'antenne" {
+		if got := tribunetest.Eval[string](t, tb, `document.querySelector('.row .onair:not([hidden])').textContent`); got != "À l'antenne" {
 			t.Errorf("on-air marker %q", got)
 		}
 		tb.CheckClean(t)
@@ -203,14 +189,14 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("Themes", func(t *testing.T) {
 		svc := MustOpenService(t)
-		q := Ask(t, svc, 1, "Comment allez-vous financer la rénovation des écoles d'ici 2030 ?")
+		q := tribunetest.Ask(t, svc, tribunetest.Viewer(1), "Comment allez-vous financer la rénovation des écoles d'ici 2030 ?")
 		for v := 0; v < 6; v++ {
-			Vote(t, svc, v, q.ID)
+			tribunetest.Vote(t, svc, tribunetest.Voter(v), q.ID)
 		}
-		Ask(t, svc, 2, "Will the bike lanes on Main Street be finished this summer?")
-		show(t, svc, q.ID)
+		tribunetest.Ask(t, svc, tribunetest.Viewer(2), "Will the bike lanes on Main Street be finished this summer?")
+		tribunetest.Show(t, svc, q.ID)
 		srv := StartServer(t, svc, "127.0.0.1:0")
-		dir := artifactDir(t)
+		dir := tribunetest.ArtifactDir(t, "overlay")
 
 		themes := []struct {
 			name, path string
@@ -233,22 +219,11 @@ func TestBrowser(t *testing.T) {
 					tb.Wait(t, 5*time.Second, "the card", liveText(q.Text))
 				}
 				tb.Wait(t, 3*time.Second, "animations finished", `document.getAnimations().length === 0`)
-				shot, err := chromedp.Run(tb.Ctx, chromedp.CaptureScreenshot())
-				if err != nil {
-					t.Fatal(err)
-				}
 				file := filepath.Join(dir, "overlay-"+th.name+".png")
-				if err := os.WriteFile(file, shot, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("screenshot: %s", file)
+				img := tb.Screenshot(t, file, false)
 				fi, err := os.Stat(file)
 				if err != nil || fi.Size() == 0 {
 					t.Fatalf("screenshot %s is empty: %v", file, err)
-				}
-				img, err := png.Decode(bytes.NewReader(shot))
-				if err != nil {
-					t.Fatalf("screenshot is not a PNG: %v", err)
 				}
 				b := img.Bounds()
 				if b.Dx() != 1920 || b.Dy() != 1080 {
@@ -258,7 +233,7 @@ func TestBrowser(t *testing.T) {
 					t.Errorf("corner pixel %+v, want transparent", c)
 				}
 				// The card or board: the element's centre is opaque.
-				box := eval[[]float64](t, tb, `(() => { const r = document.querySelector('.card.live, .board').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`)
+				box := tribunetest.Eval[[]float64](t, tb, `(() => { const r = document.querySelector('.card.live, .board').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`)
 				c := at(img, int(box[0]+box[2]/2), int(box[1]+box[3]-6))
 				if c.a < 200 {
 					t.Errorf("card pixel %+v, want opaque", c)
@@ -278,9 +253,9 @@ func TestBrowser(t *testing.T) {
 	t.Run("ReconnectAfterRestart", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "tribune.db")
 		svc1, db1 := OpenServiceDB(t, path)
-		q1 := Ask(t, svc1, 1, "Before the restart?")
-		q2 := Ask(t, svc1, 2, "After the restart?")
-		show(t, svc1, q1.ID)
+		q1 := tribunetest.Ask(t, svc1, tribunetest.Viewer(1), "Before the restart?")
+		q2 := tribunetest.Ask(t, svc1, tribunetest.Viewer(2), "After the restart?")
+		tribunetest.Show(t, svc1, q1.ID)
 		srv1 := StartServer(t, svc1, "127.0.0.1:0")
 		addr := strings.TrimPrefix(srv1.URL(), "http://")
 		tb := openTab(t, browser, srv1.URL()+"/overlay")
@@ -295,11 +270,11 @@ func TestBrowser(t *testing.T) {
 		tb.Wait(t, 5*time.Second, "the page noticed", `document.documentElement.dataset.connection !== 'open'`)
 		// While it is down the page shows the last state, and nothing else.
 		time.Sleep(1500 * time.Millisecond) // a few reconnection attempts
-		if !eval[bool](t, tb, liveText(q1.Text)) {
+		if !tribunetest.Eval[bool](t, tb, liveText(q1.Text)) {
 			t.Errorf("the page dropped the question while disconnected")
 		}
 		// One evaluation reads both, so that the timer cannot tick between.
-		page := eval[[]string](t, tb, `[document.body.innerText, document.querySelector('.card.live .timer').textContent]`)
+		page := tribunetest.Eval[[]string](t, tb, `[document.body.innerText, document.querySelector('.card.live .timer').textContent]`)
 		want := fmt.Sprintf("#%d Question from Viewer1 %s %s 1 vote", q1.ID, page[1], q1.Text)
 		if got := strings.Join(strings.Fields(page[0]), " "); got != want {
 			t.Errorf("page text while disconnected %q, want only the card %q", got, want)
@@ -309,19 +284,12 @@ func TestBrowser(t *testing.T) {
 		if q, ok := svc2.OnAir(); !ok || q.ID != q1.ID {
 			t.Fatalf("on air after restart: %+v, want #%d", q, q1.ID)
 		}
-		show(t, svc2, q2.ID)
+		tribunetest.Show(t, svc2, q2.ID)
 		StartServer(t, svc2, addr)
 		tb.Wait(t, 15*time.Second, "the page reconnected and shows the new question", liveText(q2.Text)+` && document.documentElement.dataset.connection === 'open'`)
 		tb.Wait(t, 2*time.Second, "the old card gone", `document.querySelectorAll('.card').length === 1`)
 		tb.CheckClean(t)
 	})
-}
-
-// artifactDir is where screenshots go: $TRIBUNE_ARTIFACTS/overlay, or
-// testdata-out in the test's temporary directory.
-func artifactDir(t *testing.T) string {
-	t.Helper()
-	return tribunetest.ArtifactDir(t, "overlay")
 }
 
 type color struct{ r, g, b, a uint8 }

@@ -2,7 +2,6 @@ package overlay_test
 
 import (
 	"context"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +14,7 @@ import (
 func newClient(t *testing.T, srv *overlay.Server, token string) *overlay.Client {
 	t.Helper()
 	c := overlay.NewClient(srv.URL(), token)
-	c.Logger = quietLogger()
+	c.Logger = tribunetest.QuietLogger()
 	t.Cleanup(func() { c.Close() })
 	return c
 }
@@ -31,7 +30,7 @@ func TestClient_Moderation(t *testing.T) {
 
 	status := func(t *testing.T, id int, want tribune.Status) {
 		t.Helper()
-		if got := get(t, svc, id).Status; got != want {
+		if got := tribunetest.Get(t, svc, id).Status; got != want {
 			t.Errorf("#%d Status=%s, want %s", id, got, want)
 		}
 	}
@@ -54,7 +53,7 @@ func TestClient_Moderation(t *testing.T) {
 		}},
 		{"QuestionsAll", func(t *testing.T) {
 			qs, err := m.Questions(ctx, "")
-			if err != nil || len(qs) != 4 || qs[0].Text != get(t, svc, 1).Text {
+			if err != nil || len(qs) != 4 || qs[0].Text != tribunetest.Get(t, svc, 1).Text {
 				t.Errorf("Questions = %d, %v; want 4", len(qs), err)
 			}
 		}},
@@ -123,7 +122,7 @@ func TestClient_Moderation(t *testing.T) {
 			if err != nil || e.Action != tribune.ActionEdit {
 				t.Fatalf("Undo = %+v, %v", e, err)
 			}
-			if got := get(t, svc, 2).Text; got != "Will the library open on Sundays?" {
+			if got := tribunetest.Get(t, svc, 2).Text; got != "Will the library open on Sundays?" {
 				t.Errorf("Text=%q after undo", got)
 			}
 		}},
@@ -154,12 +153,7 @@ func TestClient_Errors(t *testing.T) {
 	ctx := context.Background()
 
 	// A port where nothing listens.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadAddr := ln.Addr().String()
-	ln.Close()
+	deadAddr := tribunetest.FreeAddr(t)
 	dead := overlay.NewClient(deadAddr, testToken)
 
 	tests := []struct {
@@ -250,11 +244,11 @@ func TestClient_Subscribe(t *testing.T) {
 	}
 	// Subscribe returned after the server registered the stream, so this
 	// event cannot be missed.
-	q := Ask(t, svc, 1, "Can a remote console see me?")
+	q := tribunetest.Ask(t, svc, tribunetest.Viewer(1), "Can a remote console see me?")
 	if ev := next(t, sub, 5*time.Second); ev.Type != tribune.EventCreated || ev.Question == nil || ev.Question.ID != q.ID {
 		t.Fatalf("event %+v, want created #%d", ev, q.ID)
 	}
-	show(t, svc, q.ID)
+	tribunetest.Show(t, svc, q.ID)
 	seen := map[tribune.EventType]bool{}
 	for !seen[tribune.EventOnAir] {
 		seen[next(t, sub, 5*time.Second).Type] = true
@@ -299,7 +293,7 @@ func TestClient_Reconnect(t *testing.T) {
 	if ev := next(t, sub, 5*time.Second); ev.Type != tribune.EventHealth || ev.Health[overlay.HealthAPI] != "disconnected" {
 		t.Fatalf("event %+v, want health api disconnected", ev)
 	}
-	q := Ask(t, svc, 1, "Asked while the console was away")
+	q := tribunetest.Ask(t, svc, tribunetest.Viewer(1), "Asked while the console was away")
 	StartServer(t, svc, addr)
 
 	if ev := next(t, sub, 15*time.Second); ev.Type != tribune.EventHealth || ev.Health[overlay.HealthAPI] != "connected" {
@@ -313,7 +307,7 @@ func TestClient_Reconnect(t *testing.T) {
 	if err != nil || len(qs) != 1 || qs[0].ID != q.ID {
 		t.Errorf("Questions after resync = %+v, %v; want #%d", qs, err, q.ID)
 	}
-	Vote(t, svc, 1, q.ID)
+	tribunetest.Vote(t, svc, tribunetest.Voter(1), q.ID)
 	if ev := next(t, sub, 5*time.Second); ev.Type != tribune.EventVoted || ev.Question.Votes != 2 {
 		t.Errorf("event %+v, want voted with 2 votes", ev)
 	}

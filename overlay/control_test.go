@@ -35,7 +35,7 @@ func TestAPI_Next(t *testing.T) {
 	svc := MustOpenService(t)
 	seed(t, svc) // #1, #2, #4 approved with one vote each, #3 pending
 	for v := 0; v < 3; v++ {
-		Vote(t, svc, v, 4)
+		tribunetest.Vote(t, svc, tribunetest.Voter(v), 4)
 	}
 	srv := StartServer(t, svc, "127.0.0.1:0")
 
@@ -53,7 +53,7 @@ func TestAPI_Next(t *testing.T) {
 		}
 	}
 	// #1 stepped down for #4: it is approved again, not lost.
-	if st := get(t, svc, 1).Status; st != tribune.StatusApproved {
+	if st := tribunetest.Get(t, svc, 1).Status; st != tribune.StatusApproved {
 		t.Errorf("#1 is %s after #4 took the air, want approved", st)
 	}
 
@@ -128,7 +128,7 @@ func TestAPI_State(t *testing.T) {
 		t.Errorf("sources=%v, want twitch connected and storage ok", st.Sources)
 	}
 
-	show(t, svc, 2)
+	tribunetest.Show(t, svc, 2)
 	if _, err := svc.Answer(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestAPI_Label(t *testing.T) {
 	if q := decodeQuestion(t, body); q.ID != 1 || q.Label != "transport" {
 		t.Errorf("response %+v, want #1 labelled transport", q)
 	}
-	if got := get(t, svc, 1).Label; got != "transport" {
+	if got := tribunetest.Get(t, svc, 1).Label; got != "transport" {
 		t.Errorf("Label=%q, want transport", got)
 	}
 
@@ -196,13 +196,13 @@ func TestAPI_Label(t *testing.T) {
 	})
 	t.Run("RemoveAndUndo", func(t *testing.T) {
 		status, body := APIRequest(t, srv, "POST", "/api/questions/1/label", testToken, `{"label":""}`)
-		if status != http.StatusOK || decodeQuestion(t, body).Label != "" || get(t, svc, 1).Label != "" {
-			t.Fatalf("remove: status=%d %s; label %q", status, body, get(t, svc, 1).Label)
+		if status != http.StatusOK || decodeQuestion(t, body).Label != "" || tribunetest.Get(t, svc, 1).Label != "" {
+			t.Fatalf("remove: status=%d %s; label %q", status, body, tribunetest.Get(t, svc, 1).Label)
 		}
 		if status, body := APIRequest(t, srv, "POST", "/api/undo", testToken, ""); status != http.StatusOK {
 			t.Fatalf("undo: %d %s", status, body)
 		}
-		if got := get(t, svc, 1).Label; got != "transport" {
+		if got := tribunetest.Get(t, svc, 1).Label; got != "transport" {
 			t.Errorf("Label=%q after undo, want transport back", got)
 		}
 	})
@@ -214,12 +214,12 @@ func TestAPI_Label(t *testing.T) {
 func TestAPI_RejectMany(t *testing.T) {
 	svc := MustOpenService(t)
 	seed(t, svc)
-	Ask(t, svc, 5, "Spam wave one")
-	Ask(t, svc, 6, "Spam wave two")
+	tribunetest.Ask(t, svc, tribunetest.Viewer(5), "Spam wave one")
+	tribunetest.Ask(t, svc, tribunetest.Viewer(6), "Spam wave two")
 	if _, err := svc.Answer(context.Background(), 2); err != nil {
 		t.Fatal(err)
 	}
-	show(t, svc, 1)
+	tribunetest.Show(t, svc, 1)
 	srv := StartServer(t, svc, "127.0.0.1:0")
 	before := snap(t, svc)
 
@@ -269,7 +269,7 @@ func TestAPI_RejectMany(t *testing.T) {
 		t.Errorf("rejected %v, want [1 3 5 6]", ids)
 	}
 	for _, id := range []int{1, 3, 5, 6} {
-		if st := get(t, svc, id).Status; st != tribune.StatusRejected {
+		if st := tribunetest.Get(t, svc, id).Status; st != tribune.StatusRejected {
 			t.Errorf("#%d is %s, want rejected", id, st)
 		}
 	}
@@ -299,17 +299,17 @@ func TestAPI_RejectMany(t *testing.T) {
 func TestClient_Buttons(t *testing.T) {
 	svc := MustOpenService(t)
 	seed(t, svc)
-	Vote(t, svc, 1, 2)
+	tribunetest.Vote(t, svc, tribunetest.Voter(1), 2)
 	srv := StartServer(t, svc, "127.0.0.1:0")
 	var m tribune.Moderation = newClient(t, srv, testToken)
 	ctx := context.Background()
 
 	q, err := m.Next(ctx)
-	if err != nil || q.ID != 2 || get(t, svc, 2).Status != tribune.StatusOnAir {
+	if err != nil || q.ID != 2 || tribunetest.Get(t, svc, 2).Status != tribune.StatusOnAir {
 		t.Fatalf("Next = #%d, %v; want #2 on air", q.ID, err)
 	}
 	q, err = m.Label(ctx, 4, "vélo")
-	if err != nil || q.Label != "vélo" || get(t, svc, 4).Label != "vélo" {
+	if err != nil || q.Label != "vélo" || tribunetest.Get(t, svc, 4).Label != "vélo" {
 		t.Fatalf("Label = %+v, %v", q, err)
 	}
 	if _, err := m.Label(ctx, 4, strings.Repeat("x", tribune.MaxLabelRunes+1)); tribune.ErrorCode(err) != tribune.EINVALID || tribune.ErrorReason(err) != tribune.ReasonTooLong {
@@ -326,7 +326,7 @@ func TestClient_Buttons(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []int{1, 4} {
-		if st := get(t, svc, id).Status; st != tribune.StatusApproved {
+		if st := tribunetest.Get(t, svc, id).Status; st != tribune.StatusApproved {
 			t.Errorf("#%d is %s after undo, want approved", id, st)
 		}
 	}
@@ -442,15 +442,12 @@ func TestHealthz(t *testing.T) {
 // of Addr, and closed by Close; and that a busy port fails Open cleanly.
 func TestServer_Listener(t *testing.T) {
 	svc := MustOpenService(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := tribunetest.Listen(t)
 	srv := overlay.NewServer(svc)
 	srv.Addr = "203.0.113.1:1" // not this machine's: binding it would fail
 	srv.Listener = ln
 	srv.Token = testToken
-	srv.Logger = quietLogger()
+	srv.Logger = tribunetest.QuietLogger()
 	if err := srv.Open(); err != nil {
 		t.Fatalf("open on a bound listener: %v", err)
 	}
@@ -469,14 +466,10 @@ func TestServer_Listener(t *testing.T) {
 	}
 
 	t.Run("BusyPort", func(t *testing.T) {
-		busy, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer busy.Close()
+		busy := tribunetest.Listen(t)
 		srv := overlay.NewServer(svc)
 		srv.Addr = busy.Addr().String()
-		srv.Logger = quietLogger()
+		srv.Logger = tribunetest.QuietLogger()
 		if err := srv.Open(); err == nil || !strings.Contains(err.Error(), busy.Addr().String()) {
 			t.Errorf("open on a busy port: %v, want an error naming it", err)
 		}
@@ -499,15 +492,11 @@ func TestServer_BadConfig(t *testing.T) {
 		{"AskURLNoHost", "", "https:///ask", "not an http or https address"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
+			ln := tribunetest.Listen(t)
 			srv := overlay.NewServer(svc)
 			srv.Listener = ln
 			srv.Lang, srv.AskURL = tc.lang, tc.askURL
-			srv.Logger = quietLogger()
+			srv.Logger = tribunetest.QuietLogger()
 			if err := srv.Open(); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Open: %v, want %q", err, tc.want)
 			}
@@ -560,7 +549,7 @@ func TestServer_AskMounted(t *testing.T) {
 func TestAPI_EventsTokenInHeaderOnly(t *testing.T) {
 	svc := MustOpenService(t)
 	srv := StartServer(t, svc, "127.0.0.1:0")
-	u := "ws" + strings.TrimPrefix(srv.URL(), "http") + "/api/events?token=" + testToken
+	u := tribunetest.WebSocketURL(srv.URL()) + "/api/events?token=" + testToken
 	if _, resp, err := websocket.DefaultDialer.Dial(u, nil); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("dial with the token in the URL: err=%v resp=%v, want 401", err, resp)
 	}

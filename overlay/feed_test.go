@@ -34,11 +34,11 @@ func TestFeed_StateOnConnect(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			svc := MustOpenService(t)
-			q1 := Ask(t, svc, 1, "First?")
-			Ask(t, svc, 2, "Second?")
-			Vote(t, svc, 1, 2)
+			q1 := tribunetest.Ask(t, svc, tribunetest.Viewer(1), "First?")
+			tribunetest.Ask(t, svc, tribunetest.Viewer(2), "Second?")
+			tribunetest.Vote(t, svc, tribunetest.Voter(1), 2)
 			if tc.onAir {
-				show(t, svc, q1.ID)
+				tribunetest.Show(t, svc, q1.ID)
 			}
 			srv := StartServer(t, svc, "127.0.0.1:0")
 			conn := DialWS(t, srv, "/overlay/ws"+tc.query, nil)
@@ -59,9 +59,9 @@ func TestFeed_StateOnConnect(t *testing.T) {
 			}
 			// The next message is the next change, whatever was asked.
 			if tc.onAir {
-				hide(t, svc)
+				tribunetest.Hide(t, svc)
 			} else {
-				show(t, svc, 2)
+				tribunetest.Show(t, svc, 2)
 			}
 			if m := ReadMessage(t, conn, 5*time.Second); tc.onAir && m.Type != "offair" || !tc.onAir && m.Type != "onair" {
 				t.Errorf("next message %+v, want the change", m)
@@ -72,8 +72,8 @@ func TestFeed_StateOnConnect(t *testing.T) {
 
 func TestFeed_Changes(t *testing.T) {
 	svc := MustOpenService(t)
-	q1 := Ask(t, svc, 1, "Is the budget public?")
-	q2 := Ask(t, svc, 2, "When is the next meeting?")
+	q1 := tribunetest.Ask(t, svc, tribunetest.Viewer(1), "Is the budget public?")
+	q2 := tribunetest.Ask(t, svc, tribunetest.Viewer(2), "When is the next meeting?")
 	srv := StartServer(t, svc, "127.0.0.1:0")
 	conn := DialWS(t, srv, "/overlay/ws?top=0", nil)
 	if m := ReadMessage(t, conn, 5*time.Second); m.Type != "offair" {
@@ -88,14 +88,14 @@ func TestFeed_Changes(t *testing.T) {
 		votes int
 		text  string
 	}{
-		{"Show", func() { show(t, svc, q1.ID) }, "onair", q1.ID, 1, q1.Text},
-		{"Vote", func() { Vote(t, svc, 7, q1.ID) }, "onair", q1.ID, 2, q1.Text},
+		{"Show", func() { tribunetest.Show(t, svc, q1.ID) }, "onair", q1.ID, 1, q1.Text},
+		{"Vote", func() { tribunetest.Vote(t, svc, tribunetest.Voter(7), q1.ID) }, "onair", q1.ID, 2, q1.Text},
 		{"Edit", func() { svc.Edit(ctx, q1.ID, "Is the whole budget public?") }, "onair", q1.ID, 2, "Is the whole budget public?"},
-		{"ShowOther", func() { show(t, svc, q2.ID) }, "onair", q2.ID, 1, q2.Text},
-		{"Hide", func() { hide(t, svc) }, "offair", 0, 0, ""},
-		{"ShowAgain", func() { show(t, svc, q1.ID) }, "onair", q1.ID, 2, "Is the whole budget public?"},
+		{"ShowOther", func() { tribunetest.Show(t, svc, q2.ID) }, "onair", q2.ID, 1, q2.Text},
+		{"Hide", func() { tribunetest.Hide(t, svc) }, "offair", 0, 0, ""},
+		{"ShowAgain", func() { tribunetest.Show(t, svc, q1.ID) }, "onair", q1.ID, 2, "Is the whole budget public?"},
 		{"Answer", func() { svc.Answer(ctx, q1.ID) }, "offair", 0, 0, ""},
-		{"ShowThenReject", func() { show(t, svc, q2.ID); svc.Reject(ctx, q2.ID) }, "onair", q2.ID, 1, q2.Text},
+		{"ShowThenReject", func() { tribunetest.Show(t, svc, q2.ID); svc.Reject(ctx, q2.ID) }, "onair", q2.ID, 1, q2.Text},
 		{"Rejected", func() {}, "offair", 0, 0, ""},
 		{"Undo", func() { svc.Undo(ctx) }, "onair", q2.ID, 1, q2.Text},
 	}
@@ -122,7 +122,7 @@ func TestFeed_TopCoalesced(t *testing.T) {
 	svc := MustOpenService(t)
 	const n = 6
 	for i := 1; i <= n; i++ {
-		Ask(t, svc, i, fmt.Sprintf("Question number %d?", i))
+		tribunetest.Ask(t, svc, tribunetest.Viewer(i), fmt.Sprintf("Question number %d?", i))
 	}
 	srv := StartServer(t, svc, "127.0.0.1:0")
 	conn := DialWS(t, srv, "/overlay/ws", nil)
@@ -192,7 +192,7 @@ func sameTop(a, b []tribune.Question) bool {
 // that a client that sends too much is cut off.
 func TestFeed_ReadOnly(t *testing.T) {
 	svc := MustOpenService(t)
-	q := Ask(t, svc, 1, "Read only?")
+	q := tribunetest.Ask(t, svc, tribunetest.Viewer(1), "Read only?")
 	srv := StartServer(t, svc, "127.0.0.1:0")
 	conn := DialWS(t, srv, "/overlay/ws?top=0", nil)
 	ReadMessage(t, conn, 5*time.Second)
@@ -202,7 +202,7 @@ func TestFeed_ReadOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	show(t, svc, q.ID) // the feed still works, and reports only this
+	tribunetest.Show(t, svc, q.ID) // the feed still works, and reports only this
 	if m := ReadMessage(t, conn, 5*time.Second); m.Type != "onair" || m.Question.ID != q.ID {
 		t.Fatalf("message %+v, want onair #%d", m, q.ID)
 	}
@@ -242,7 +242,7 @@ func TestFeed_ManyClientsOneStalled(t *testing.T) {
 	svc := MustOpenService(t)
 	var ids []int
 	for i := 1; i <= 8; i++ {
-		ids = append(ids, Ask(t, svc, i, fmt.Sprintf("Question %d from the floor, with a bit of text to carry?", i)).ID)
+		ids = append(ids, tribunetest.Ask(t, svc, tribunetest.Viewer(i), fmt.Sprintf("Question %d from the floor, with a bit of text to carry?", i)).ID)
 	}
 	srv := StartServer(t, svc, "127.0.0.1:0")
 
@@ -280,7 +280,7 @@ func TestFeed_ManyClientsOneStalled(t *testing.T) {
 			}
 		}()
 	}
-	Eventually(t, 10*time.Second, "overlay health counts every client", func() bool {
+	tribunetest.Eventually(t, 10*time.Second, "overlay health counts every client", func() bool {
 		return tribunetest.Health(svc)[tribune.HealthOverlay] == strconv.Itoa(clients)
 	})
 
@@ -299,7 +299,7 @@ func TestFeed_ManyClientsOneStalled(t *testing.T) {
 			}
 			time.Sleep(time.Millisecond)
 		}
-		show(t, svc, ids[k%len(ids)])
+		tribunetest.Show(t, svc, ids[k%len(ids)])
 	}
 
 	done := make(chan struct{})
@@ -323,20 +323,20 @@ func TestFeed_StalledClientDropped(t *testing.T) {
 	var ids []int
 	for i := 1; i <= 8; i++ {
 		// Long questions fill the stalled client's socket buffers sooner.
-		ids = append(ids, Ask(t, svc, i, strings.Repeat("🎤", 290)+strconv.Itoa(i)).ID)
+		ids = append(ids, tribunetest.Ask(t, svc, tribunetest.Viewer(i), strings.Repeat("🎤", 290)+strconv.Itoa(i)).ID)
 	}
 	srv := StartServer(t, svc, "127.0.0.1:0")
 	stalled := dialSmallBuffer(t, srv.URL()+"/overlay/ws?top=0")
 	defer stalled.Close()
 	reader := DialWS(t, srv, "/overlay/ws?top=0", nil)
 	ReadMessage(t, reader, 5*time.Second)
-	Eventually(t, 5*time.Second, "two clients", func() bool { return tribunetest.Health(svc)[tribune.HealthOverlay] == "2" })
+	tribunetest.Eventually(t, 5*time.Second, "two clients", func() bool { return tribunetest.Health(svc)[tribune.HealthOverlay] == "2" })
 
 	// Kernel buffers hold a few megabytes: about 3000 such messages.
 	const most = 20000
 	k := 0
 	for ; k < most && tribunetest.Health(svc)[tribune.HealthOverlay] != "1"; k++ {
-		show(t, svc, ids[k%len(ids)])
+		tribunetest.Show(t, svc, ids[k%len(ids)])
 		if m := ReadMessage(t, reader, 10*time.Second); m.Type != "onair" || m.Question.ID != ids[k%len(ids)] {
 			t.Fatalf("reader: event %d is %+v, want onair #%d", k, m, ids[k%len(ids)])
 		}
@@ -346,7 +346,7 @@ func TestFeed_StalledClientDropped(t *testing.T) {
 	}
 	t.Logf("stalled client dropped after %d events", k)
 	// The reading client goes on as before.
-	show(t, svc, ids[k%len(ids)])
+	tribunetest.Show(t, svc, ids[k%len(ids)])
 	if m := ReadMessage(t, reader, 10*time.Second); m.Type != "onair" || m.Question.ID != ids[k%len(ids)] {
 		t.Fatalf("reader after the drop: %+v, want onair #%d", m, ids[k%len(ids)])
 	}
@@ -366,7 +366,7 @@ func TestServer_CloseEndsFeeds(t *testing.T) {
 	events := DialWS(t, srv, "/api/events", http.Header{"Authorization": {"Bearer " + testToken}})
 	ReadMessage(t, events, 5*time.Second)
 	conns = append(conns, events)
-	Eventually(t, 5*time.Second, "five feed clients", func() bool { return tribunetest.Health(svc)[tribune.HealthOverlay] == "5" })
+	tribunetest.Eventually(t, 5*time.Second, "five feed clients", func() bool { return tribunetest.Health(svc)[tribune.HealthOverlay] == "5" })
 
 	if err := srv.Close(); err != nil {
 		t.Fatal(err)
@@ -409,7 +409,7 @@ func dialSmallBuffer(t *testing.T, httpURL string) *websocket.Conn {
 			return c, err
 		},
 	}
-	conn, _, err := d.Dial("ws"+strings.TrimPrefix(httpURL, "http"), nil)
+	conn, _, err := d.Dial(tribunetest.WebSocketURL(httpURL), nil)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}

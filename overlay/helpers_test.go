@@ -1,11 +1,8 @@
 package overlay_test
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -21,9 +18,6 @@ import (
 )
 
 const testToken = "test-token-0123456789"
-
-// quietLogger drops logs unless the test runs with -v, where they help.
-func quietLogger() *slog.Logger { return tribunetest.QuietLogger() }
 
 // overlayRules are the Service's rules in these tests: questions approved
 // at once (but a first-time chatter's) and no rate limits.
@@ -77,7 +71,7 @@ func StartServerWith(tb testing.TB, svc *tribune.Service, addr string, configure
 	srv := overlay.NewServer(svc)
 	srv.Addr = addr
 	srv.Token = testToken
-	srv.Logger = quietLogger()
+	srv.Logger = tribunetest.QuietLogger()
 	if configure != nil {
 		configure(srv)
 	}
@@ -92,51 +86,6 @@ func StartServerWith(tb testing.TB, svc *tribune.Service, addr string, configure
 	return srv
 }
 
-// Ask puts a question in as viewer n and returns it.
-func Ask(tb testing.TB, svc *tribune.Service, n int, text string) tribune.Question {
-	tb.Helper()
-	a := tribune.Actor{Login: fmt.Sprintf("viewer%d", n), DisplayName: fmt.Sprintf("Viewer%d", n), UserID: fmt.Sprint(1000 + n)}
-	res, err := svc.Ask(context.Background(), a, text)
-	if err != nil {
-		tb.Fatalf("ask %q: %v", text, err)
-	}
-	return res.Question
-}
-
-// Vote adds the vote of viewer n to question id.
-func Vote(tb testing.TB, svc *tribune.Service, n, id int) {
-	tb.Helper()
-	a := tribune.Actor{Login: fmt.Sprintf("voter%d", n), UserID: fmt.Sprint(5000 + n)}
-	if _, err := svc.Vote(context.Background(), a, id); err != nil {
-		tb.Fatalf("vote for #%d: %v", id, err)
-	}
-}
-
-func get(tb testing.TB, svc *tribune.Service, id int) tribune.Question {
-	tb.Helper()
-	q, err := svc.Get(id)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return q
-}
-
-func show(tb testing.TB, svc *tribune.Service, id int) tribune.Question {
-	tb.Helper()
-	q, err := svc.Show(context.Background(), id)
-	if err != nil {
-		tb.Fatalf("show #%d: %v", id, err)
-	}
-	return q
-}
-
-func hide(tb testing.TB, svc *tribune.Service) {
-	tb.Helper()
-	if _, err := svc.HideOverlay(context.Background()); err != nil {
-		tb.Fatalf("hide: %v", err)
-	}
-}
-
 // FeedMessage is a message of the overlay feed.
 type FeedMessage struct {
 	Type      string             `json:"type"`
@@ -148,19 +97,7 @@ type FeedMessage struct {
 // DialWS connects a websocket client to path of srv, closed at the test's end.
 func DialWS(tb testing.TB, srv *overlay.Server, path string, h http.Header) *websocket.Conn {
 	tb.Helper()
-	u := "ws" + strings.TrimPrefix(srv.URL(), "http") + path
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, resp, err := websocket.DefaultDialer.DialContext(ctx, u, h)
-	if err != nil {
-		status := 0
-		if resp != nil {
-			status = resp.StatusCode
-		}
-		tb.Fatalf("dial %s: %v (status %d)", path, err, status)
-	}
-	tb.Cleanup(func() { conn.Close() })
-	return conn
+	return tribunetest.DialWebSocket(tb, srv.URL()+path, h)
 }
 
 // ReadMessage reads the next message of a feed, failing after timeout.
@@ -188,12 +125,6 @@ func ReadUntil(tb testing.TB, conn *websocket.Conn, typ string, timeout time.Dur
 			return m
 		}
 	}
-}
-
-// Eventually polls cond until it holds or timeout passes.
-func Eventually(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
-	tb.Helper()
-	tribunetest.Eventually(tb, timeout, what, cond)
 }
 
 // APIRequest sends an API request with token ("" for none) and returns the

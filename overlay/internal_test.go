@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,7 +17,6 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/internal/tribunetest"
-	"github.com/tribune-live/tribune/store"
 )
 
 func TestStatusOf(t *testing.T) {
@@ -53,23 +51,11 @@ func TestStatusOf(t *testing.T) {
 // TestHubResync checks what the hub does when the Service tells it that it
 // missed events: pages get the current state again, consoles a resync.
 func TestHubResync(t *testing.T) {
-	db := store.NewDB(filepath.Join(t.TempDir(), "t.db"))
-	if err := db.Open(); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	svc := tribune.NewService(db, "hubtest")
-	svc.Premoderate = false
-	svc.Logger = slog.New(slog.DiscardHandler)
-	if err := svc.Open(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Close()
-	a := tribune.Actor{Login: "ann", DisplayName: "Ann", UserID: "1"}
-	res, err := svc.Ask(context.Background(), a, "Resync?")
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := tribunetest.OpenService(t, "hubtest", func(s *tribune.Service) {
+		s.Premoderate = false
+		s.Logger = slog.New(slog.DiscardHandler)
+	})
+	q := tribunetest.Ask(t, svc, tribune.Actor{Login: "ann", DisplayName: "Ann", UserID: "1"}, "Resync?")
 
 	h := newHub(svc, svc.Logger, true)
 	defer h.sub.Close()
@@ -83,7 +69,7 @@ func TestHubResync(t *testing.T) {
 		}
 	}
 	// The state changed behind the hub's back, as when it missed events.
-	if _, err := svc.Show(context.Background(), res.Question.ID); err != nil {
+	if _, err := svc.Show(context.Background(), q.ID); err != nil {
 		t.Fatal(err)
 	}
 	h.handle(tribune.Event{Type: tribune.EventResync})
@@ -96,8 +82,8 @@ func TestHubResync(t *testing.T) {
 				Question *tribune.Question `json:"question"`
 			}
 			json.Unmarshal(<-c.send, &m)
-			if m.Type == "onair" && (m.Question == nil || m.Question.ID != res.Question.ID) {
-				t.Errorf("onair %+v, want #%d", m.Question, res.Question.ID)
+			if m.Type == "onair" && (m.Question == nil || m.Question.ID != q.ID) {
+				t.Errorf("onair %+v, want #%d", m.Question, q.ID)
 			}
 			out = append(out, m.Type)
 		}
@@ -131,10 +117,7 @@ func TestHubResync(t *testing.T) {
 // connection is closed, and a websocket outlives them all.
 func TestServer_Timeouts(t *testing.T) {
 	svc := tribunetest.OpenService(t, "timeouts", func(svc *tribune.Service) { svc.Premoderate = false })
-	res, err := svc.Ask(context.Background(), tribune.Actor{Login: "ann", DisplayName: "Ann", UserID: "1"}, "Still there?")
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := tribunetest.Ask(t, svc, tribune.Actor{Login: "ann", DisplayName: "Ann", UserID: "1"}, "Still there?")
 	s := NewServer(svc)
 	s.Addr = "127.0.0.1:0"
 	s.Logger = tribunetest.QuietLogger()
@@ -193,7 +176,7 @@ func TestServer_Timeouts(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(5 * short) // past the read, write and idle timeouts
-		if _, err := svc.Show(context.Background(), res.Question.ID); err != nil {
+		if _, err := svc.Show(context.Background(), q.ID); err != nil {
 			t.Fatal(err)
 		}
 		conn.SetReadDeadline(time.Now().Add(5 * time.Second))

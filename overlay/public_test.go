@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/internal/fakeclock"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/overlay"
 )
 
@@ -101,7 +102,7 @@ func TestFeed_PublicForm(t *testing.T) {
 			if !anon.Anonymous || anon.Author != anonymous.DisplayName {
 				t.Fatalf("stored anonymous question %+v: want Anonymous and its author kept for moderators", anon)
 			}
-			show(t, svc, anon.ID)
+			tribunetest.Show(t, svc, anon.ID)
 			srv := StartServerWith(t, svc, "127.0.0.1:0", func(s *overlay.Server) { s.ShowAuthors = showAuthors })
 			feed := &rawFeed{conn: DialWS(t, srv, "/overlay/ws", nil)}
 			events := DialWS(t, srv, "/api/events", http.Header{"Authorization": {"Bearer " + testToken}})
@@ -109,7 +110,7 @@ func TestFeed_PublicForm(t *testing.T) {
 
 			feed.until(t, "the anonymous question on air", onAirIs(anon.ID))
 			feed.until(t, "the first top", topHas(anon.ID, 1))
-			Vote(t, svc, 1, anon.ID)
+			tribunetest.Vote(t, svc, tribunetest.Voter(1), anon.ID)
 			feed.until(t, "the vote on air", func(m FeedMessage) bool { return onAirIs(anon.ID)(m) && m.Question.Votes == 2 })
 			feed.until(t, "the vote on the board", topHas(anon.ID, 2))
 			if _, err := svc.Label(ctx, anon.ID, "transport"); err != nil {
@@ -119,14 +120,14 @@ func TestFeed_PublicForm(t *testing.T) {
 			if m.Question.Author != "" {
 				t.Errorf("anonymous question on air with author %q", m.Question.Author)
 			}
-			show(t, svc, larry.ID)
+			tribunetest.Show(t, svc, larry.ID)
 			m = feed.until(t, "the named question on air", onAirIs(larry.ID))
 			if want := map[bool]string{true: named.DisplayName, false: ""}[showAuthors]; m.Question.Author != want {
 				t.Errorf("named question on air with author %q, want %q", m.Question.Author, want)
 			}
-			Vote(t, svc, 2, larry.ID)
+			tribunetest.Vote(t, svc, tribunetest.Voter(2), larry.ID)
 			feed.until(t, "the named question's vote on the board", topHas(larry.ID, 2))
-			hide(t, svc)
+			tribunetest.Hide(t, svc)
 			feed.until(t, "offair", func(m FeedMessage) bool { return m.Type == "offair" })
 
 			all := strings.Join(feed.frames, "\n")
@@ -177,15 +178,15 @@ func TestFeed_OnAirSince(t *testing.T) {
 	aired := time.Date(2026, 12, 3, 19, 30, 15, 250_000_000, time.UTC)
 	clk := fakeclock.New(aired)
 	svc1, db1 := OpenServiceClock(t, path, clk)
-	q := Ask(t, svc1, 1, "How long will this take?")
+	q := tribunetest.Ask(t, svc1, tribunetest.Viewer(1), "How long will this take?")
 	srv1 := StartServer(t, svc1, "127.0.0.1:0")
 	conn := DialWS(t, srv1, "/overlay/ws?top=0", nil)
 	if m := ReadMessage(t, conn, 5*time.Second); m.Type != "offair" {
 		t.Fatalf("first message %+v, want offair", m)
 	}
-	show(t, svc1, q.ID)
+	tribunetest.Show(t, svc1, q.ID)
 	clk.Add(time.Minute) // what follows is not when it went on air
-	Vote(t, svc1, 1, q.ID)
+	tribunetest.Vote(t, svc1, tribunetest.Voter(1), q.ID)
 
 	since := func(t *testing.T, conn *websocket.Conn) string {
 		t.Helper()
@@ -225,7 +226,7 @@ func TestFeed_OnAirSince(t *testing.T) {
 	}
 
 	// Off air, a question has no since: its timer is gone.
-	hide(t, svc2)
+	tribunetest.Hide(t, svc2)
 	raw := readRaw(t, DialWS(t, srv2, "/overlay/ws", nil), func(m FeedMessage) bool {
 		return m.Type == "top" && len(m.Questions) == 1 && m.Questions[0].Status == tribune.StatusApproved
 	})

@@ -264,11 +264,7 @@ func TestAnalyzeViewersTakeItOffAir(t *testing.T) {
 		_, err = svc.Report(ctx, r, ids["Bob"])
 		step("report Bob's", err)
 	}
-	st, err := db.LoadSession(ctx, tribunetest.Session(t, svc).ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := report.Analyze(st, report.Options{Now: at(9, 0)})
+	a := report.Analyze(tribunetest.Stored(t, db, svc), report.Options{Now: at(9, 0)})
 	want := []report.Span{
 		// The withdrawal's time is not recorded: the next question shown
 		// bounds it.

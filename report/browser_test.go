@@ -15,9 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/chromedp"
 
 	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/report"
@@ -56,27 +54,15 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("%d scripts in the page", n)
 		}
 		// Printed, rows are kept whole and table headers repeat on each page.
-		tab.Do(t, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
-			return err
-		}))
+		tab.Do(t, tribunetest.CDP(emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}))
 		if bad := tribunetest.Eval[int](t, tab, `[...document.querySelectorAll('tr')].filter(r => getComputedStyle(r).breakInside !== 'avoid').length`); bad != 0 {
 			t.Errorf("%d table rows may be cut by a page break", bad)
 		}
 		if bad := tribunetest.Eval[int](t, tab, `[...document.querySelectorAll('thead')].filter(h => getComputedStyle(h).display !== 'table-header-group').length`); bad != 0 {
 			t.Errorf("%d table headers do not repeat on each page", bad)
 		}
-		tab.Do(t, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""})
-			return err
-		}))
-		shot, err := chromedp.Run(tab.Ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		if err := os.WriteFile(filepath.Join(artifacts, "report.png"), shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		tab.Do(t, tribunetest.CDP(emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""}))
+		tab.Screenshot(t, filepath.Join(artifacts, "report.png"), true)
 		if errs := tab.Errors(); len(errs) != 0 {
 			t.Errorf("the page logged errors: %q", errs)
 		}

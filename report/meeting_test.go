@@ -181,10 +181,7 @@ func playMeeting(t testing.TB) *meeting {
 	do(at(17, 0), "show #10", q(func() (tribune.Question, error) { return svc.Show(mod, q10) }))
 	m.end = at(18, 0)
 
-	st, err := db.LoadSession(ctx, tribunetest.Session(t, svc).ID)
-	if err != nil {
-		t.Fatalf("LoadSession: %v", err)
-	}
+	st := tribunetest.Stored(t, db, svc)
 	if len(st.Questions) != len(m.asked) {
 		t.Fatalf("stored %d questions, asked %d", len(st.Questions), len(m.asked))
 	}
@@ -229,10 +226,6 @@ func playBigMeeting(t testing.TB, n int) *meeting {
 		}
 	}
 	m.end = clk.Now().Add(time.Minute)
-	st, err := m.db.LoadSession(ctx, m.state.Session.ID)
-	if err != nil {
-		t.Fatalf("LoadSession: %v", err)
-	}
-	m.state = st
+	m.state = tribunetest.Stored(t, m.db, m.svc)
 	return m
 }

@@ -36,23 +36,13 @@ var moderator = tribune.Actor{Login: "mia", DisplayName: "Mia", UserID: "900", M
 // the end of the test.
 func MustOpenService(tb testing.TB) *fixture {
 	tb.Helper()
-	db := store.NewDB(filepath.Join(tb.TempDir(), "tribune.db"))
-	if err := db.Open(); err != nil {
-		tb.Fatalf("open store: %v", err)
-	}
 	clock := fakeclock.New(at(0).Add(-5 * time.Minute))
-	svc := tribune.NewService(db, "townhall")
-	svc.SessionTitle = "Town hall"
-	svc.Premoderate = true
-	svc.RateInterval = 0
-	svc.SessionCap = 0
-	svc.Now = clock.Now
-	if err := svc.Open(context.Background()); err != nil {
-		tb.Fatalf("open service: %v", err)
-	}
-	tb.Cleanup(func() {
-		svc.Close()
-		db.Close()
+	svc, db := tribunetest.OpenServiceAt(tb, filepath.Join(tb.TempDir(), "tribune.db"), "townhall", func(svc *tribune.Service) {
+		svc.SessionTitle = "Town hall"
+		svc.Premoderate = true
+		svc.RateInterval = 0
+		svc.SessionCap = 0
+		svc.Now = clock.Now
 	})
 	return &fixture{svc: svc, db: db, clock: clock}
 }
@@ -78,39 +68,20 @@ func webViewer(name, browserID string) tribune.Actor {
 func (f *fixture) ask(tb testing.TB, a tribune.Actor, min int, text string) tribune.Question {
 	tb.Helper()
 	f.clock.Set(at(min))
-	res, err := f.svc.Ask(context.Background(), a, text)
-	if err != nil {
-		tb.Fatalf("ask %q: %v", text, err)
-	}
-	return res.Question
+	return tribunetest.Ask(tb, f.svc, a, text)
 }
 
 func (f *fixture) vote(tb testing.TB, id int, voters ...int) {
 	tb.Helper()
 	for _, v := range voters {
-		if _, err := f.svc.Vote(context.Background(), viewer("voter", v), id); err != nil {
-			tb.Fatalf("vote for #%d by %d: %v", id, v, err)
-		}
+		tribunetest.Vote(tb, f.svc, viewer("voter", v), id)
 	}
-}
-
-func (f *fixture) get(tb testing.TB, id int) tribune.Question {
-	tb.Helper()
-	q, err := f.svc.Get(id)
-	if err != nil {
-		tb.Fatalf("get #%d: %v", id, err)
-	}
-	return q
 }
 
 // stored returns question id as the store has it on disk.
 func (f *fixture) stored(tb testing.TB, id int) tribune.Question {
 	tb.Helper()
-	st, err := f.db.LoadSession(context.Background(), tribunetest.Session(tb, f.svc).ID)
-	if err != nil {
-		tb.Fatalf("load session: %v", err)
-	}
-	for _, q := range st.Questions {
+	for _, q := range tribunetest.Stored(tb, f.db, f.svc).Questions {
 		if q.ID == id {
 			return q
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/tui"
 )
 
@@ -113,7 +114,7 @@ func TestResync(t *testing.T) {
 	}
 	// …then a burst of stale events that overflows the subscription's
 	// buffer of 4, and the resync the hub (or a reconnecting client) sends.
-	stale := f.get(t, 1)
+	stale := tribunetest.Get(t, f.svc, 1)
 	stale.Votes = 99
 	burst := make([]tribune.Event, 0, 21)
 	for range 20 {
@@ -250,7 +251,7 @@ func TestHostileTextInPrompt(t *testing.T) {
 
 	press(tm, "enter")
 	waitOutput(t, tm, "edited #1")
-	if got, want := f.get(t, 1).Text, tribune.CleanText(want); got != want {
+	if got, want := tribunetest.Get(t, f.svc, 1).Text, tribune.CleanText(want); got != want {
 		t.Errorf("Text=%q, want %q", got, want)
 	}
 	m := quit(t, tm)

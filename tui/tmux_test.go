@@ -2,7 +2,6 @@ package tui_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/internal/twitchfake"
 )
 
@@ -23,6 +21,13 @@ import (
 // a and puts it on air with enter; the overlay feed receives it. Then,
 // through the control API: an edit, a label, next on air, and a wave of
 // copies rejected in one action and brought back with one undo.
+// TestMain removes the tribune binary TestTmux builds once the tests ran.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	tribunetest.RemoveBuilds()
+	os.Exit(code)
+}
+
 func TestTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the tribune binary")
@@ -34,30 +39,13 @@ func TestTmux(t *testing.T) {
 		}
 		t.Skip("tmux is not installed; set TRIBUNE_REQUIRE_TMUX=1 to fail instead")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
+	bin := tribunetest.BuildTribune(t)
+	ctx := tribunetest.Context(t, 90*time.Second)
 	tmp := t.TempDir()
-
-	bin := filepath.Join(tmp, "tribune")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/tribune")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/tribune: %v\n%s", err, out)
-	}
-
-	chat, err := twitchfake.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { chat.Close() })
+	chat := tribunetest.StartTwitch(t)
 
 	const token = "tmux-test-token"
-	env := []string{"TRIBUNE_API_TOKEN=" + token}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TRIBUNE_") && !strings.HasPrefix(kv, "NO_COLOR=") {
-			env = append(env, kv)
-		}
-	}
+	env := tribunetest.ChildEnv("TRIBUNE_API_TOKEN=" + token)
 
 	serve := exec.Command(bin, "serve", "--channel", "townhall",
 		"--db", filepath.Join(tmp, "tribune.db"), "--listen", "127.0.0.1:0",
@@ -114,11 +102,7 @@ func TestTmux(t *testing.T) {
 	}
 
 	// The overlay page's feed, as OBS would read it.
-	feed, _, err := websocket.DefaultDialer.DialContext(ctx, "ws"+strings.TrimPrefix(base, "http")+"/overlay/ws", nil)
-	if err != nil {
-		t.Fatalf("dial overlay feed: %v", err)
-	}
-	t.Cleanup(func() { feed.Close() })
+	feed := tribunetest.DialWebSocket(t, base+"/overlay/ws", nil)
 	type feedMsg struct {
 		Type     string `json:"type"`
 		Question *struct {
@@ -158,23 +142,18 @@ func TestTmux(t *testing.T) {
 		out, _ := tmuxCmd("capture-pane", "-p", "-t", "tribune")
 		return out
 	}
+	// Each look runs tmux: every 100 ms, not every few.
 	waitPane := func(want ...string) {
 		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for {
+		tribunetest.EventuallyEvery(t, 20*time.Second, 100*time.Millisecond, fmt.Sprintf("the terminal shows %q", want), func() (bool, string) {
 			p := pane()
-			ok := true
 			for _, w := range want {
-				ok = ok && strings.Contains(p, w)
+				if !strings.Contains(p, w) {
+					return false, "the terminal:\n" + p
+				}
 			}
-			if ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the terminal does not show %q:\n%s", want, p)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			return true, ""
+		})
 	}
 	sendKeys := func(keys ...string) {
 		t.Helper()

@@ -53,7 +53,7 @@ func TestKeys(t *testing.T) {
 			},
 			check: func(t *testing.T, f *fixture, m tui.Model) {
 				wantSelected(2)(t, f, m)
-				if got := f.get(t, 2).Label; got != "transport" {
+				if got := tribunetest.Get(t, f.svc, 2).Label; got != "transport" {
 					t.Errorf("Label=%q, want transport", got)
 				}
 			},
@@ -194,7 +194,7 @@ func TestKeys(t *testing.T) {
 					t.Errorf("MergedInto=%d, want 1", q.MergedInto)
 				}
 				// Cleo's and voter 105's votes moved; voter 101 had voted for both.
-				if got := f.get(t, 1).Votes; got != 7 {
+				if got := tribunetest.Get(t, f.svc, 1).Votes; got != 7 {
 					t.Errorf("Votes=%d, want 7", got)
 				}
 				if got := f.stored(t, 1).Votes; got != 7 {
@@ -221,7 +221,7 @@ func TestKeys(t *testing.T) {
 			}},
 			check: func(t *testing.T, f *fixture, m tui.Model) {
 				want := "When will the north bus line open?"
-				if got := f.get(t, 1).Text; got != want {
+				if got := tribunetest.Get(t, f.svc, 1).Text; got != want {
 					t.Errorf("Text=%q, want %q", got, want)
 				}
 				if got := f.stored(t, 1).Text; got != want {
@@ -235,7 +235,7 @@ func TestKeys(t *testing.T) {
 			quit:  "ctrl+c",
 			check: func(t *testing.T, f *fixture, m tui.Model) {
 				// ctrl+c quits from a prompt without applying it.
-				if got := f.get(t, 1).Text; strings.Contains(got, "Thanks") {
+				if got := tribunetest.Get(t, f.svc, 1).Text; strings.Contains(got, "Thanks") {
 					t.Errorf("Text=%q, edit applied without enter", got)
 				}
 			},
@@ -245,7 +245,7 @@ func TestKeys(t *testing.T) {
 			steps: []step{{keys: keys("e", " Thanks!", "esc")}},
 			check: func(t *testing.T, f *fixture, m tui.Model) {
 				want := "What is the plan for the new bus line in the north district?"
-				if got := f.get(t, 1).Text; got != want {
+				if got := tribunetest.Get(t, f.svc, 1).Text; got != want {
 					t.Errorf("Text=%q, want %q", got, want)
 				}
 				if got := m.Message(); got != "" {
@@ -348,7 +348,7 @@ func TestKeys(t *testing.T) {
 			name:  "label_l",
 			steps: []step{{keys: keys("l", "transport", "enter"), wait: keys("labelled #1 “transport”", "[transport] What is")}},
 			check: func(t *testing.T, f *fixture, m tui.Model) {
-				if got := f.get(t, 1).Label; got != "transport" {
+				if got := tribunetest.Get(t, f.svc, 1).Label; got != "transport" {
 					t.Errorf("Label=%q, want transport", got)
 				}
 				if got := f.stored(t, 1).Label; got != "transport" {
@@ -369,7 +369,7 @@ func TestKeys(t *testing.T) {
 			// tab completes "tr" with the label another question has.
 			steps: []step{{keys: keys("l", "tr", "tab", "enter"), wait: keys("labelled #1 “transport”")}},
 			check: func(t *testing.T, f *fixture, m tui.Model) {
-				if got := f.get(t, 1).Label; got != "transport" {
+				if got := tribunetest.Get(t, f.svc, 1).Label; got != "transport" {
 					t.Errorf("Label=%q, want transport", got)
 				}
 			},
@@ -677,7 +677,7 @@ func wantSelected(id int) func(t *testing.T, f *fixture, m tui.Model) {
 // wantStatus checks a question's status in the Service and on disk.
 func wantStatus(t *testing.T, f *fixture, id int, want tribune.Status) tribune.Question {
 	t.Helper()
-	q := f.get(t, id)
+	q := tribunetest.Get(t, f.svc, id)
 	if q.Status != want {
 		t.Errorf("#%d Status=%s, want %s", id, q.Status, want)
 	}

@@ -1,7 +1,6 @@
 package youtube_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -26,26 +25,7 @@ const (
 	clientID     = "1234567890-tribune.apps.googleusercontent.com"
 	clientSecret = "GOCSPX-client-SECRET-abcdef123456"
 	refreshToken = "1//0refresh-TOKEN-secret-zyxwvu987654"
-	waitLimit    = 20 * time.Second
 )
-
-// syncBuffer is a log destination safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // env is a YouTube source on a fake API, applying commands to a Service on
 // a real SQLite file.
@@ -53,13 +33,12 @@ type env struct {
 	srv  *youtubefake.Server
 	svc  *tribune.Service
 	src  *youtube.Source
-	logs *syncBuffer
+	logs *tribunetest.Buffer
 
 	mu     sync.Mutex
 	states []string // the source's health states, in order
 
-	done   chan error
-	cancel context.CancelFunc
+	running *tribunetest.Running // the source's Run, until stopped
 }
 
 type envOptions struct {
@@ -72,16 +51,12 @@ type envOptions struct {
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	srv, err := youtubefake.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := tribunetest.StartYouTube(t)
 	srv.SetCredentials(youtubefake.Credentials{APIKey: apiKey, ClientID: clientID, ClientSecret: clientSecret, RefreshToken: refreshToken})
 	srv.AddVideo(videoID, chatID)
 	srv.SetPollingInterval(50 * time.Millisecond)
-	e := &env{srv: srv, logs: &syncBuffer{}}
-	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e := &env{srv: srv, logs: &tribunetest.Buffer{}}
+	logger := e.logs.Logger(slog.LevelDebug)
 	e.svc = tribunetest.OpenService(t, "townhall", func(s *tribune.Service) {
 		s.Premoderate = false
 		s.Matcher = match.NewMatcher()
@@ -102,8 +77,8 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}()
 	e.src = e.newSource(o)
 	e.src.Logger = logger
+	// After the source's Run, which tribunetest.Run stops first.
 	t.Cleanup(func() {
-		e.stop(t)
 		if t.Failed() {
 			t.Logf("logs:\n%s\nhealth: %q", e.logs.String(), e.healthStates())
 		}
@@ -116,7 +91,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		if err := e.src.Check(context.Background()); err != nil {
 			t.Fatalf("Check: %v", err)
 		}
-		e.run()
+		e.run(t)
 	}
 	return e
 }
@@ -139,7 +114,7 @@ func (e *env) sourceOf(video string, o envOptions) *youtube.Source {
 	// A short meeting: the plan allows a read every few milliseconds.
 	src.MeetingLength = 10 * time.Second
 	src.Linger = 100 * time.Millisecond
-	src.Logger = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	src.Logger = e.logs.Logger(slog.LevelDebug)
 	if o.source != nil {
 		o.source(src)
 	}
@@ -147,37 +122,29 @@ func (e *env) sourceOf(video string, o envOptions) *youtube.Source {
 }
 
 // run starts the source's Run.
-func (e *env) run() {
-	ctx, cancel := context.WithCancel(context.Background())
-	e.cancel = cancel
-	e.done = make(chan error, 1)
-	go func() { e.done <- e.src.Run(ctx) }()
+func (e *env) run(t testing.TB) {
+	t.Helper()
+	e.running = tribunetest.Run(t, "Run", e.src.Run)
 }
 
 // stop ends Run, if it runs, and checks that it returned nil.
 func (e *env) stop(t testing.TB) {
 	t.Helper()
-	if e.done == nil {
+	if e.running == nil {
 		return
 	}
-	e.cancel()
-	if err := <-e.done; err != nil {
+	if err := e.running.Stop(t); err != nil {
 		t.Errorf("Run: %v", err)
 	}
-	e.done = nil
+	e.running = nil
 }
 
 // waitStopped waits until Run returns by itself, and returns its error.
 func (e *env) waitStopped(t testing.TB) error {
 	t.Helper()
-	select {
-	case err := <-e.done:
-		e.done = nil
-		return err
-	case <-time.After(waitLimit):
-		t.Fatalf("Run did not stop; health %q", e.healthStates())
-		return nil
-	}
+	err := e.running.Wait(t, tribunetest.WaitLimit)
+	e.running = nil
+	return err
 }
 
 func (e *env) healthStates() []string {
@@ -193,7 +160,7 @@ func (e *env) health() string { return tribunetest.Health(e.svc)[youtube.HealthC
 func (e *env) waitHealth(t testing.TB, prefix string) string {
 	t.Helper()
 	var got string
-	tribunetest.Eventually(t, waitLimit, fmt.Sprintf("health %q…", prefix), func() bool {
+	tribunetest.Eventually(t, tribunetest.WaitLimit, fmt.Sprintf("health %q…", prefix), func() bool {
 		got = e.health()
 		return strings.HasPrefix(got, prefix)
 	})
@@ -215,20 +182,10 @@ func (e *env) say(t testing.TB, a youtubefake.Author, text string) string {
 func (e *env) settle(t testing.TB) {
 	t.Helper()
 	n := uint64(len(e.srv.Messages(videoID)))
-	tribunetest.Eventually(t, waitLimit, fmt.Sprintf("%d messages read and applied", n), func() bool {
+	tribunetest.Eventually(t, tribunetest.WaitLimit, fmt.Sprintf("%d messages read and applied", n), func() bool {
 		s := e.src.Stats()
 		return s.Messages-s.Duplicates >= n && s.Applied == s.Commands
 	})
-}
-
-// question returns question id, failing the test when it is unknown.
-func (e *env) question(t testing.TB, id int) tribune.Question {
-	t.Helper()
-	q, err := e.svc.Get(id)
-	if err != nil {
-		t.Fatalf("Get(%d): %v", id, err)
-	}
-	return q
 }
 
 func (e *env) assertNoSecrets(t testing.TB, text, where string) {
@@ -239,11 +196,6 @@ func (e *env) assertNoSecrets(t testing.TB, text, where string) {
 			t.Errorf("a secret (%.8s…) appears in %s", s, where)
 		}
 	}
-}
-
-// viewer returns YouTube viewer n.
-func viewer(n int) youtubefake.Author {
-	return youtubefake.Author{ChannelID: fmt.Sprintf("UCviewer%016d", n), DisplayName: fmt.Sprintf("Viewer %d", n)}
 }
 
 var (

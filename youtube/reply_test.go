@@ -44,19 +44,19 @@ func TestReplies(t *testing.T) {
 	long := strings.Repeat("word ", 61)
 	e.say(t, ana, "!q First question?")
 	e.say(t, bob, "!q Second question?")
-	e.say(t, viewer(3), "!q "+long)
-	e.say(t, viewer(4), "!top")
-	e.say(t, viewer(5), "!qhelp")
-	e.say(t, viewer(6), "!vote 99")
+	e.say(t, tribunetest.YouTubeViewer(3), "!q "+long)
+	e.say(t, tribunetest.YouTubeViewer(4), "!top")
+	e.say(t, tribunetest.YouTubeViewer(5), "!qhelp")
+	e.say(t, tribunetest.YouTubeViewer(6), "!vote 99")
 	if err := e.src.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.run()
+	e.run(t)
 	e.settle(t)
-	e.say(t, viewer(7), "!vote 1")
-	e.say(t, viewer(8), "!unvote 1")
+	e.say(t, tribunetest.YouTubeViewer(7), "!vote 1")
+	e.say(t, tribunetest.YouTubeViewer(8), "!unvote 1")
 	e.settle(t)
-	tribunetest.Eventually(t, waitLimit, "three replies sent", func() bool { return e.src.Stats().Parts >= 3 })
+	tribunetest.Eventually(t, tribunetest.WaitLimit, "three replies sent", func() bool { return e.src.Stats().Parts >= 3 })
 
 	got := parts(e.srv)
 	want := []string{
@@ -96,7 +96,7 @@ func TestRepliesFrench(t *testing.T) {
 	e.waitHealth(t, "streaming")
 	e.say(t, ana, "!q Quand le pont rouvrira-t-il ?")
 	e.settle(t)
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	ctx, cancel := context.WithTimeout(context.Background(), tribunetest.WaitLimit)
 	defer cancel()
 	if _, err := e.srv.WaitInserted(ctx, func(text string) bool { return text == "@Ana n°1" }); err != nil {
 		t.Fatalf("no French reply: %v; inserted %q", err, e.srv.Inserted())
@@ -112,10 +112,10 @@ func TestReplyBudget(t *testing.T) {
 	}})
 	e.waitHealth(t, "streaming")
 	for i := 1; i <= 3; i++ {
-		e.say(t, viewer(i), fmt.Sprintf("!q Question number %d?", i))
+		e.say(t, tribunetest.YouTubeViewer(i), fmt.Sprintf("!q Question number %d?", i))
 		e.settle(t)
 		if i < 3 {
-			tribunetest.Eventually(t, waitLimit, "a reply", func() bool { return len(e.srv.Inserted()) == i })
+			tribunetest.Eventually(t, tribunetest.WaitLimit, "a reply", func() bool { return len(e.srv.Inserted()) == i })
 		}
 	}
 	h := e.waitHealth(t, "streaming · reply budget spent")
@@ -125,7 +125,7 @@ func TestReplyBudget(t *testing.T) {
 	if n := len(e.srv.Inserted()); n != 2 {
 		t.Errorf("%d replies, want 2: the budget pays for two", n)
 	}
-	e.say(t, viewer(9), "!q Still read?")
+	e.say(t, tribunetest.YouTubeViewer(9), "!q Still read?")
 	e.settle(t)
 	if n := len(tribunetest.Questions(t, e.svc, "")); n != 4 {
 		t.Errorf("%d questions, want 4: reading goes on", n)
@@ -141,11 +141,11 @@ func TestRepliesRefused(t *testing.T) {
 	if err := e.src.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.run()
+	e.run(t)
 	e.waitHealth(t, "streaming")
 	e.say(t, ana, "!q Before the revocation?")
 	e.settle(t)
-	tribunetest.Eventually(t, waitLimit, "a reply", func() bool { return len(e.srv.Inserted()) == 1 })
+	tribunetest.Eventually(t, tribunetest.WaitLimit, "a reply", func() bool { return len(e.srv.Inserted()) == 1 })
 	e.srv.SetCredentials(youtubefake.Credentials{APIKey: apiKey, ClientID: clientID, ClientSecret: clientSecret, RefreshToken: "1//another"})
 	e.say(t, bob, "!q After?")
 	e.settle(t)
@@ -153,7 +153,7 @@ func TestRepliesRefused(t *testing.T) {
 	if !strings.Contains(e.logs.String(), "invalid_grant") {
 		t.Errorf("the log does not say why (invalid_grant); health %q", h)
 	}
-	e.say(t, viewer(3), "!q Still read?")
+	e.say(t, tribunetest.YouTubeViewer(3), "!q Still read?")
 	e.settle(t)
 	if n := len(tribunetest.Questions(t, e.svc, "")); n != 3 {
 		t.Errorf("%d questions, want 3", n)
@@ -179,15 +179,15 @@ func TestNoSecrets(t *testing.T) {
 	e.srv.DropStream(1)
 	e.srv.Fail(youtubefake.MethodStream, youtubefake.Fault{Status: 503, Reason: "backendError", Message: "overloaded for key " + apiKey}, 1)
 	e.srv.Fail(youtubefake.MethodInsert, youtubefake.Fault{Status: 403, Reason: "rateLimitExceeded"}, 1)
-	e.run()
+	e.run(t)
 	e.waitHealth(t, "streaming")
 	e.say(t, ana, "!q One?")
 	e.settle(t)
 	e.say(t, bob, "!q Two?")
 	e.settle(t)
-	tribunetest.Eventually(t, 2*waitLimit, "replies after the rate limit", func() bool { return e.src.Stats().Parts >= 2 })
+	tribunetest.Eventually(t, 2*tribunetest.WaitLimit, "replies after the rate limit", func() bool { return e.src.Stats().Parts >= 2 })
 	e.srv.SetCredentials(youtubefake.Credentials{APIKey: apiKey, ClientID: clientID, ClientSecret: clientSecret, RefreshToken: "1//revoked"})
-	e.say(t, viewer(3), "!q Three?")
+	e.say(t, tribunetest.YouTubeViewer(3), "!q Three?")
 	e.settle(t)
 	e.waitHealth(t, "streaming · read-only")
 	e.srv.SetQuota(1)

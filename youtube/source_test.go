@@ -77,19 +77,19 @@ func TestStream(t *testing.T) {
 	if err := e.src.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.run()
+	e.run(t)
 	h := e.waitHealth(t, "streaming")
 	if want := "streaming · read-only · quota 11/10 000 (0 %)"; h != want {
 		t.Errorf("health %q, want %q", h, want)
 	}
 	e.say(t, bob, "!vote 1")
-	e.say(t, viewer(1), "!q Will the pool open on Sundays?")
+	e.say(t, tribunetest.YouTubeViewer(1), "!q Will the pool open on Sundays?")
 	// Viewers' commands are applied concurrently, each viewer's in order:
 	// a vote for a new number waits until the number is given.
 	e.settle(t)
-	e.say(t, viewer(2), "!vote #2")
+	e.say(t, tribunetest.YouTubeViewer(2), "!vote #2")
 	e.settle(t)
-	q1, q2 := e.question(t, 1), e.question(t, 2)
+	q1, q2 := tribunetest.Get(t, e.svc, 1), tribunetest.Get(t, e.svc, 2)
 	if q1.Votes != 2 || q2.Votes != 2 {
 		t.Errorf("Votes #1=%d #2=%d, want 2 and 2", q1.Votes, q2.Votes)
 	}
@@ -119,7 +119,7 @@ func TestPolling(t *testing.T) {
 	if err := e.src.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.run()
+	e.run(t)
 	if h := e.waitHealth(t, "polling every"); !strings.HasPrefix(h, "polling every 0.2 s · read-only · quota ") {
 		t.Errorf("health %q", h)
 	}
@@ -127,10 +127,10 @@ func TestPolling(t *testing.T) {
 	e.settle(t)
 	e.say(t, bob, "!vote 1")
 	e.settle(t)
-	if q := e.question(t, 1); q.Votes != 2 {
+	if q := tribunetest.Get(t, e.svc, 1); q.Votes != 2 {
 		t.Errorf("Votes=%d, want 2", q.Votes)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	ctx, cancel := context.WithTimeout(context.Background(), tribunetest.WaitLimit)
 	defer cancel()
 	if err := e.srv.WaitRequests(ctx, youtubefake.MethodList, 6); err != nil {
 		t.Fatal(err)
@@ -162,8 +162,8 @@ func TestPollingBudget(t *testing.T) {
 	if err := e.src.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.run()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	e.run(t)
+	ctx, cancel := context.WithTimeout(context.Background(), tribunetest.WaitLimit)
 	defer cancel()
 	if err := e.srv.WaitRequests(ctx, youtubefake.MethodList, 6); err != nil {
 		t.Fatal(err)
@@ -189,31 +189,31 @@ func TestDropResume(t *testing.T) {
 	if err := e.src.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.run()
+	e.run(t)
 	e.waitHealth(t, "streaming")
 	// One message an item: each is applied before the next is said.
-	e.say(t, viewer(1), "!vote 1")
+	e.say(t, tribunetest.YouTubeViewer(1), "!vote 1")
 	e.settle(t)
-	e.say(t, viewer(2), "!q After one vote?")
+	e.say(t, tribunetest.YouTubeViewer(2), "!q After one vote?")
 	e.settle(t)
-	e.say(t, viewer(3), "!vote 2") // in the item that is cut
-	e.settle(t)
-	e.srv.CutStreams()
-	e.say(t, viewer(4), "!vote 1")
-	e.say(t, viewer(5), "!vote 2")
-	e.say(t, viewer(6), "!q Third one?")
+	e.say(t, tribunetest.YouTubeViewer(3), "!vote 2") // in the item that is cut
 	e.settle(t)
 	e.srv.CutStreams()
-	e.say(t, viewer(7), "!vote 3")
+	e.say(t, tribunetest.YouTubeViewer(4), "!vote 1")
+	e.say(t, tribunetest.YouTubeViewer(5), "!vote 2")
+	e.say(t, tribunetest.YouTubeViewer(6), "!q Third one?")
+	e.settle(t)
+	e.srv.CutStreams()
+	e.say(t, tribunetest.YouTubeViewer(7), "!vote 3")
 	e.settle(t)
 
-	if q := e.question(t, 1); q.Votes != 3 {
+	if q := tribunetest.Get(t, e.svc, 1); q.Votes != 3 {
 		t.Errorf("#1 Votes=%d, want 3 (author, viewers 1 and 4)", q.Votes)
 	}
-	if q := e.question(t, 2); q.Votes != 3 {
+	if q := tribunetest.Get(t, e.svc, 2); q.Votes != 3 {
 		t.Errorf("#2 Votes=%d, want 3 (author, viewers 3 and 5)", q.Votes)
 	}
-	if q := e.question(t, 3); q.Votes != 2 {
+	if q := tribunetest.Get(t, e.svc, 3); q.Votes != 2 {
 		t.Errorf("#3 Votes=%d, want 2", q.Votes)
 	}
 	if n := len(tribunetest.Questions(t, e.svc, "")); n != 3 {
@@ -251,7 +251,7 @@ func TestAcrossPlatforms(t *testing.T) {
 	}
 	e.say(t, ana, "!vote 1")
 	e.settle(t)
-	if q := e.question(t, 1); q.Votes != 2 {
+	if q := tribunetest.Get(t, e.svc, 1); q.Votes != 2 {
 		t.Errorf("Votes=%d, want 2: the Twitch author's and the YouTube viewer's", q.Votes)
 	}
 	// The same channel, renamed: still one viewer.
@@ -262,7 +262,7 @@ func TestAcrossPlatforms(t *testing.T) {
 	e.settle(t)
 	e.say(t, ana, "!q And a third one, at once?")
 	e.settle(t)
-	if q := e.question(t, 1); q.Votes != 2 {
+	if q := tribunetest.Get(t, e.svc, 1); q.Votes != 2 {
 		t.Errorf("Votes=%d after the renamed channel voted again, want 2", q.Votes)
 	}
 	if n := len(tribunetest.Questions(t, e.svc, "")); n != 2 {
@@ -273,7 +273,7 @@ func TestAcrossPlatforms(t *testing.T) {
 	if _, err := e.svc.Vote(context.Background(), other, 1); err != nil {
 		t.Errorf("a Twitch vote with the channel's id: %v", err)
 	}
-	if q := e.question(t, 1); q.Votes != 3 {
+	if q := tribunetest.Get(t, e.svc, 1); q.Votes != 3 {
 		t.Errorf("Votes=%d, want 3", q.Votes)
 	}
 }
@@ -309,7 +309,7 @@ func TestModerators(t *testing.T) {
 func TestPlatformModeration(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	e.waitHealth(t, "streaming")
-	carl := viewer(3)
+	carl := tribunetest.YouTubeViewer(3)
 	m1 := e.say(t, ana, "!q Spam question?")
 	e.say(t, bob, "!q Bob's question?")
 	e.say(t, carl, "!q Carl's question?")
@@ -370,7 +370,7 @@ func TestChatEnded(t *testing.T) {
 	if h := e.health(); !strings.HasPrefix(h, "stopped: live chat ended · read-only · quota ") {
 		t.Errorf("health %q", h)
 	}
-	if q := e.question(t, 1); q.Text != "Last question?" {
+	if q := tribunetest.Get(t, e.svc, 1); q.Text != "Last question?" {
 		t.Errorf("#1 %q", q.Text)
 	}
 	if !strings.Contains(e.logs.String(), "the meeting goes on") {
@@ -386,7 +386,7 @@ func TestQuotaExceeded(t *testing.T) {
 	if err := e.src.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.run()
+	e.run(t)
 	if err := e.waitStopped(t); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -444,7 +444,7 @@ func TestRestart(t *testing.T) {
 	if err := e.src.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.run()
+	e.run(t)
 	e.waitHealth(t, "streaming")
 	e.say(t, bob, "!q Asked after?")
 	e.settle(t)
@@ -466,7 +466,7 @@ func TestBackoff(t *testing.T) {
 	if err := e.src.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.run()
+	e.run(t)
 	e.waitHealth(t, "streaming")
 	e.say(t, ana, "!q After the outage?")
 	e.settle(t)
@@ -490,7 +490,7 @@ func TestBackoff(t *testing.T) {
 // TestStall resumes a stream that stays silent for StallTimeout.
 func TestStall(t *testing.T) {
 	e := newEnv(t, envOptions{source: func(s *youtube.Source) { s.StallTimeout = 200 * time.Millisecond }})
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	ctx, cancel := context.WithTimeout(context.Background(), tribunetest.WaitLimit)
 	defer cancel()
 	if err := e.srv.WaitRequests(ctx, youtubefake.MethodStream, 3); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/store"
 )
 
@@ -138,10 +139,10 @@ func TestDemoCollectsQuestions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: builds and runs the binary")
 	}
-	addr := freeAddr(t)
-	cmd := exec.Command(buildTribune(t), "demo", "--listen", addr)
-	cmd.Env = childEnv("TRIBUNE_API_TOKEN=" + testToken)
-	var log syncBuffer
+	addr := tribunetest.FreeAddr(t)
+	cmd := exec.Command(tribunetest.BuildTribune(t), "demo", "--listen", addr)
+	cmd.Env = tribunetest.ChildEnv("TRIBUNE_API_TOKEN=" + testToken)
+	var log tribunetest.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

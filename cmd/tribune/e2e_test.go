@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/internal/twitchfake"
 )
 
@@ -45,11 +44,11 @@ func TestServeSurvivesKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: builds and runs the binary")
 	}
-	chat := startChat(t)
-	opts := serveOpts{db: filepath.Join(t.TempDir(), "e2e.db"), chat: chat, auth: true, addr: freeAddr(t),
+	chat := tribunetest.StartTwitch(t)
+	opts := serveOpts{db: filepath.Join(t.TempDir(), "e2e.db"), chat: chat, auth: true, addr: tribunetest.FreeAddr(t),
 		args: []string{"--premoderate=false"}}
 	p := startServe(t, opts)
-	ctx := testCtx(t, 60*time.Second)
+	ctx := tribunetest.Context(t, 60*time.Second)
 
 	// Every viewer asks one question.
 	for i, q := range e2eQuestions {
@@ -131,17 +130,7 @@ func TestServeSurvivesKill9(t *testing.T) {
 		}
 	}
 	// The overlay feed shows the restored on-air question first thing.
-	ws, _, err := websocket.DefaultDialer.Dial("ws://"+p.addr+"/overlay/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
-	var first tribune.Event
-	if err := ws.ReadJSON(&first); err != nil {
-		t.Fatal(err)
-	}
-	if first.Type != tribune.EventOnAir || first.Question == nil || first.Question.ID != onAir {
+	if first := p.onAirAtConnect(t); first.Type != tribune.EventOnAir || first.Question == nil || first.Question.ID != onAir {
 		t.Errorf("feed starts with %+v, want onair #%d", first, onAir)
 	}
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/report"
-	"github.com/tribune-live/tribune/store"
 )
 
 // seedMeeting writes a small meeting into a new database file through the
@@ -25,51 +24,40 @@ import (
 func seedMeeting(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "meeting.db")
-	db := store.NewDB(path)
-	if err := db.Open(); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	now := time.Date(2026, 11, 23, 18, 30, 0, 0, time.UTC)
-	svc := tribune.NewService(db, "townhall")
-	svc.SessionTitle = "Town hall | November"
-	svc.Premoderate = false
-	svc.RateInterval = 0
-	svc.Now = func() time.Time { return now }
-	ctx := context.Background()
-	if err := svc.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Close()
-	ask := func(login, text string) {
-		t.Helper()
-		if _, err := svc.Ask(ctx, tribune.Actor{Login: login, DisplayName: strings.ToUpper(login[:1]) + login[1:], UserID: "id-" + login}, text); err != nil {
-			t.Fatal(err)
+	tribunetest.Seed(t, path, "townhall", func(svc *tribune.Service) {
+		svc.SessionTitle = "Town hall | November"
+		svc.Premoderate = false
+		svc.RateInterval = 0
+		svc.Now = func() time.Time { return now }
+	}, func(svc *tribune.Service) {
+		ctx := context.Background()
+		ask := func(login, text string) {
+			t.Helper()
+			tribunetest.Ask(t, svc, tribune.Actor{Login: login, DisplayName: strings.ToUpper(login[:1]) + login[1:], UserID: "id-" + login}, text)
 		}
-	}
-	ask("ann", "Will the bridge be rebuilt, and when?")
-	ask("bob", `<img src=x onerror=alert(1)> | *bold* "quoted", with comma`)
-	ask("cleo", "=HYPERLINK(\"http://evil\")")
-	ask("dan", "Pourquoi les impôts augmentent-ils ?")
-	for _, voter := range []string{"v1", "v2", "v3"} {
-		if _, err := svc.Vote(ctx, tribune.Actor{Login: voter, UserID: voter}, 1); err != nil {
-			t.Fatal(err)
+		ask("ann", "Will the bridge be rebuilt, and when?")
+		ask("bob", `<img src=x onerror=alert(1)> | *bold* "quoted", with comma`)
+		ask("cleo", "=HYPERLINK(\"http://evil\")")
+		ask("dan", "Pourquoi les impôts augmentent-ils ?")
+		for _, voter := range []string{"v1", "v2", "v3"} {
+			tribunetest.Vote(t, svc, tribune.Actor{Login: voter, UserID: voter}, 1)
 		}
-	}
-	steps := []func() error{
-		func() error { _, err := svc.Show(ctx, 1); return err },
-		func() error { _, err := svc.Answer(ctx, 1); return err },
-		func() error { _, err := svc.Reject(ctx, 2); return err },
-		func() error {
-			_, err := svc.Edit(ctx, 4, "Pourquoi les impôts augmentent-ils cette année ?")
-			return err
-		},
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			t.Fatal(err)
+		steps := []func() error{
+			func() error { _, err := svc.Show(ctx, 1); return err },
+			func() error { _, err := svc.Answer(ctx, 1); return err },
+			func() error { _, err := svc.Reject(ctx, 2); return err },
+			func() error {
+				_, err := svc.Edit(ctx, 4, "Pourquoi les impôts augmentent-ils cette année ?")
+				return err
+			},
 		}
-	}
+		for _, step := range steps {
+			if err := step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 	return path
 }
 

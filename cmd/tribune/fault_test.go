@@ -16,7 +16,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -28,26 +27,18 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/internal/twitchfake"
 	"github.com/tribune-live/tribune/overlay"
 	"github.com/tribune-live/tribune/store"
 )
 
-// eventually polls cond until it holds or d has passed; cond describes the
-// state it saw, for the failure message.
+// eventually polls cond every 20 ms (each look is a request to the child
+// process, or reads a thousand clients) until it holds or d has passed;
+// cond describes the state it saw, for the failure message.
 func eventually(t *testing.T, d time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s; last state: %s", what, d, state)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	tribunetest.EventuallyEvery(t, d, 20*time.Millisecond, what, cond)
 }
 
 // broadcasterAsks has the channel's owner ask n questions, approved at
@@ -80,17 +71,12 @@ var tenQuestions = []string{
 	"What is the budget for street lighting repairs?",
 }
 
-// stormVoter is the i-th viewer of a storm: every vote from a new viewer.
-func stormVoter(i int) twitchfake.User {
-	return twitchfake.User{Login: "voter" + strconv.Itoa(i), ID: strconv.Itoa(500_000 + i)}
-}
-
-// voteLines returns the chat lines of votes from..to-1: vote i goes to
-// question 1+i%10.
+// voteLines returns the chat lines of votes from..to-1, each from a new
+// viewer (user id 500 000+i): vote i goes to question 1+i%10.
 func voteLines(chat *twitchfake.Server, from, to int) []string {
 	lines := make([]string, 0, to-from)
 	for i := from; i < to; i++ {
-		lines = append(lines, chat.Line(testChannel, stormVoter(i), "!vote "+strconv.Itoa(1+i%10)))
+		lines = append(lines, chat.Line(testChannel, tribunetest.ChatViewer(i), "!vote "+strconv.Itoa(1+i%10)))
 	}
 	return lines
 }
@@ -108,10 +94,7 @@ type eventWatch struct {
 func watchEvents(t *testing.T, s *serveProcess) *eventWatch {
 	t.Helper()
 	h := http.Header{"Authorization": {"Bearer " + testToken}}
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.url, "http")+"/api/events", h)
-	if err != nil {
-		t.Fatalf("connect /api/events: %v", err)
-	}
+	conn := tribunetest.DialWebSocket(t, s.url+"/api/events", h)
 	w := &eventWatch{conn: conn, done: make(chan struct{}), votes: map[int]int{}}
 	t.Cleanup(func() { conn.Close(); <-w.done })
 	go func() {
@@ -171,10 +154,10 @@ func loadDB(t *testing.T, path string) tribune.SessionState {
 // that every vote whose event a client had received is there, that every
 // count equals its stored votes, and that the on-air question is back.
 func TestFaultKillDuringVoteStorm(t *testing.T) {
-	chat := startChat(t)
+	chat := tribunetest.StartTwitch(t)
 	db := filepath.Join(t.TempDir(), "tribune.db")
 	srv := startServe(t, serveOpts{db: db, chat: chat})
-	ctx := testCtx(t, 60*time.Second)
+	ctx := tribunetest.Context(t, 60*time.Second)
 	api := srv.api()
 	broadcasterAsks(t, chat, api, tenQuestions...)
 	if _, err := api.Show(ctx, 3); err != nil {
@@ -235,16 +218,7 @@ func TestFaultKillDuringVoteStorm(t *testing.T) {
 		}
 	}
 	// The overlay shows the restored question first thing.
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.url, "http")+"/overlay/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var first tribune.Event
-	if err := conn.ReadJSON(&first); err != nil {
-		t.Fatal(err)
-	}
-	conn.Close()
-	if first.Type != tribune.EventOnAir || first.Question == nil || first.Question.ID != 3 {
+	if first := srv.onAirAtConnect(t); first.Type != tribune.EventOnAir || first.Question == nil || first.Question.ID != 3 {
 		t.Errorf("overlay feed's first message %+v, want onair #3", first)
 	}
 	srv.stop()
@@ -279,10 +253,10 @@ func TestFaultKillDuringVoteStorm(t *testing.T) {
 // before Tribune sees them, and the test could not tell them from lines
 // Tribune lost.
 func TestFaultChatDropDuringStorm(t *testing.T) {
-	chat := startChat(t)
+	chat := tribunetest.StartTwitch(t)
 	db := filepath.Join(t.TempDir(), "tribune.db")
 	srv := startServe(t, serveOpts{db: db, chat: chat})
-	ctx := testCtx(t, 60*time.Second)
+	ctx := tribunetest.Context(t, 60*time.Second)
 	api := srv.api()
 	broadcasterAsks(t, chat, api, tenQuestions...)
 
@@ -365,15 +339,15 @@ func TestFaultChatDropDuringStorm(t *testing.T) {
 // and the server's memory must stay bounded.
 func TestFaultStalledOverlayClients(t *testing.T) {
 	const clients, stalled, shows = 1000, 10, 400
-	chat := startChat(t)
+	chat := tribunetest.StartTwitch(t)
 	srv := startServe(t, serveOpts{db: filepath.Join(t.TempDir(), "tribune.db"), chat: chat})
-	ctx := testCtx(t, 90*time.Second)
+	ctx := tribunetest.Context(t, 90*time.Second)
 	api := srv.api()
 	// Long texts make big messages, so that stalled sockets fill quickly.
 	broadcasterAsks(t, chat, api, strings.Repeat("Will the <b>tram</b> reach the north? ", 7), strings.Repeat("Why are <i>libraries</i> closed on Sunday? ", 6))
 	baseRSS, _ := srv.rss()
 
-	wsURL := "ws" + strings.TrimPrefix(srv.url, "http") + "/overlay/ws?top=0"
+	wsURL := tribunetest.WebSocketURL(srv.url) + "/overlay/ws?top=0"
 	type reader struct {
 		mu  sync.Mutex
 		ids []int // on-air question of each message; 0 for offair
@@ -517,15 +491,7 @@ func TestFaultStalledOverlayClients(t *testing.T) {
 // moderator's command from the control API (what a console sends) gets the
 // same message, nothing refused shows up, and the process carries on.
 func TestFaultReadOnlyDatabase(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to run tribune serve as another user")
-	}
-	nobody, err := user.Lookup("nobody")
-	if err != nil {
-		t.Skipf("no user nobody: %v", err)
-	}
-	uid, _ := strconv.Atoi(nobody.Uid)
-	gid, _ := strconv.Atoi(nobody.Gid)
+	uid, gid := tribunetest.Nobody(t)
 
 	for _, tt := range []struct {
 		name    string
@@ -535,14 +501,7 @@ func TestFaultReadOnlyDatabase(t *testing.T) {
 		{"DirectoryReadOnly", 0o755}, // a read-only medium: nothing can be created
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			dir, err := os.MkdirTemp("", "tribune-readonly-")
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { os.RemoveAll(dir) })
-			if err := os.Chmod(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
+			dir := tribunetest.SharedDir(t)
 			home := filepath.Join(dir, "home")
 			dbDir := filepath.Join(dir, "db")
 			for _, d := range []string{home, dbDir} {
@@ -550,7 +509,7 @@ func TestFaultReadOnlyDatabase(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if err := os.Chown(home, uid, gid); err != nil {
+			if err := os.Chown(home, int(uid), int(gid)); err != nil {
 				t.Fatal(err)
 			}
 			path := filepath.Join(dbDir, "tribune.db")
@@ -562,10 +521,10 @@ func TestFaultReadOnlyDatabase(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			chat := startChat(t)
+			chat := tribunetest.StartTwitch(t)
 			srv := startServe(t, serveOpts{db: path, chat: chat, auth: true, dir: home,
-				cred: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}})
-			ctx := testCtx(t, 60*time.Second)
+				cred: &syscall.Credential{Uid: uid, Gid: gid}})
+			ctx := tribunetest.Context(t, 60*time.Second)
 			api := srv.api()
 			before, err := api.Questions(ctx, "")
 			if err != nil || len(before) != 1 {
@@ -627,21 +586,7 @@ func TestFaultReadOnlyDatabase(t *testing.T) {
 // approved question, as root, through the real Service.
 func seedReadOnly(t *testing.T, path string) {
 	t.Helper()
-	db := store.NewDB(path)
-	if err := db.Open(); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	svc := tribune.NewService(db, testChannel)
-	svc.Premoderate = false
-	if err := svc.Open(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Ask(context.Background(), tribune.Actor{Login: "carol", UserID: "1003"}, "How will the city fund the school renovations?"); err != nil {
-		t.Fatal(err)
-	}
-	svc.Close()
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	tribunetest.Seed(t, path, testChannel, func(svc *tribune.Service) { svc.Premoderate = false }, func(svc *tribune.Service) {
+		tribunetest.Ask(t, svc, tribune.Actor{Login: "carol", UserID: "1003"}, "How will the city fund the school renovations?")
+	})
 }

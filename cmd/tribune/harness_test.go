@@ -4,23 +4,21 @@ package main
 // `tribune serve` as a child process, probe it, hurt it.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/internal/twitchfake"
 	"github.com/tribune-live/tribune/overlay"
 )
@@ -30,54 +28,11 @@ const (
 	testToken   = "test-api-token"
 )
 
-var (
-	buildDir  string
-	buildPath string
-	buildErr  error
-	buildOnce sync.Once
-)
-
+// TestMain removes the tribune binary the tests built once the tests ran.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	tribunetest.RemoveBuilds()
 	os.Exit(code)
-}
-
-// buildTribune builds cmd/tribune once per test binary, into a directory
-// every user may read and traverse (one test runs it as nobody), and
-// returns the executable's path.
-func buildTribune(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		if buildDir, buildErr = os.MkdirTemp("", "tribune-bin-"); buildErr != nil {
-			return
-		}
-		if buildErr = os.Chmod(buildDir, 0o755); buildErr != nil {
-			return
-		}
-		buildPath = filepath.Join(buildDir, "tribune")
-		if out, err := exec.Command("go", "build", "-o", buildPath, ".").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildPath
-}
-
-// freeAddr returns a loopback address with a port free at the time of the
-// call, so that a restarted server can come back on the same address.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // serveOpts says how to start `tribune serve`.
@@ -100,38 +55,8 @@ type serveProcess struct {
 	cmd    *exec.Cmd
 	addr   string
 	url    string
-	log    *syncBuffer
+	log    *tribunetest.Buffer
 	exited chan struct{}
-}
-
-// syncBuffer collects a child's output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// childEnv is the test's environment without TRIBUNE_ variables, which must
-// not configure the child, plus env.
-func childEnv(env ...string) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TRIBUNE_") {
-			out = append(out, kv)
-		}
-	}
-	return append(out, env...)
 }
 
 // startServe starts `tribune serve` and waits until /healthz answers 200.
@@ -143,12 +68,12 @@ func startServe(t *testing.T, o serveOpts) *serveProcess {
 	}
 	addr := o.addr
 	if addr == "" {
-		addr = freeAddr(t)
+		addr = tribunetest.FreeAddr(t)
 	}
-	s := &serveProcess{t: t, addr: addr, url: "http://" + addr, log: &syncBuffer{}, exited: make(chan struct{})}
+	s := &serveProcess{t: t, addr: addr, url: "http://" + addr, log: &tribunetest.Buffer{}, exited: make(chan struct{})}
 	args := append([]string{"serve", "--channel", testChannel, "--db", o.db, "--listen", addr,
 		"--irc", o.irc, "--irc-tls=false"}, o.args...)
-	s.cmd = exec.Command(buildTribune(t), args...)
+	s.cmd = exec.Command(tribunetest.BuildTribune(t), args...)
 	env := []string{"TRIBUNE_API_TOKEN=" + testToken}
 	if o.auth {
 		env = append(env, "TRIBUNE_TWITCH_USER=tribune_bot", "TRIBUNE_TWITCH_TOKEN=oauth:test")
@@ -157,7 +82,7 @@ func startServe(t *testing.T, o serveOpts) *serveProcess {
 		s.cmd.Dir = o.dir
 		env = append(env, "HOME="+o.dir, "TMPDIR="+o.dir)
 	}
-	s.cmd.Env = childEnv(env...)
+	s.cmd.Env = tribunetest.ChildEnv(env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if o.cred != nil {
 		s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: o.cred}
@@ -307,20 +232,16 @@ func getJSON(url string, out any) int {
 	return resp.StatusCode
 }
 
-// startChat starts the fake Twitch chat server.
-func startChat(t *testing.T) *twitchfake.Server {
+// onAirAtConnect returns the first message a new overlay feed receives:
+// the state, on air or off.
+func (s *serveProcess) onAirAtConnect(t *testing.T) tribune.Event {
 	t.Helper()
-	srv, err := twitchfake.Start()
-	if err != nil {
-		t.Fatal(err)
+	conn := tribunetest.DialWebSocket(t, s.url+"/overlay/ws", nil)
+	defer conn.Close()
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var first tribune.Event
+	if err := conn.ReadJSON(&first); err != nil {
+		t.Fatalf("read the overlay feed: %v", err)
 	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
-}
-
-// testCtx returns a context that ends with the test or after d.
-func testCtx(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
+	return first
 }

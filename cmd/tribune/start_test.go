@@ -7,7 +7,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/internal/twitchfake"
 )
 
@@ -25,8 +25,8 @@ func runTribune(t *testing.T, env []string, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, buildTribune(t), args...)
-	cmd.Env = childEnv(append([]string{"TRIBUNE_API_TOKEN=" + testToken}, env...)...)
+	cmd := exec.CommandContext(ctx, tribunetest.BuildTribune(t), args...)
+	cmd.Env = tribunetest.ChildEnv(append([]string{"TRIBUNE_API_TOKEN=" + testToken}, env...)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -38,20 +38,16 @@ func runTribune(t *testing.T, env []string, args ...string) (string, error) {
 func TestFailedStartChangesNothing(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "tribune.db")
-	chat := startChat(t)
+	chat := tribunetest.StartTwitch(t)
 	srv := startServe(t, serveOpts{db: db, chat: chat, auth: true, args: []string{"--session", "Town hall", "--premoderate=false"}})
-	ctx := testCtx(t, 30*time.Second)
+	ctx := tribunetest.Context(t, 30*time.Second)
 	chat.Say(testChannel, twitchfake.User{Login: "ann", ID: "1001"}, "!q Will the tram reach the north?")
 	if _, err := chat.WaitReply(ctx, func(text string) bool { return strings.Contains(text, "@ann #1") }); err != nil {
 		t.Fatalf("no reply: %v\n%s", err, srv.log)
 	}
 	srv.stop()
 
-	busy, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer busy.Close()
+	busy := tribunetest.Listen(t)
 	out, err := runTribune(t, nil, "serve", "--channel", testChannel, "--db", db, "--listen", busy.Addr().String(),
 		"--irc", chat.Addr(), "--irc-tls=false", "--session", "Another meeting")
 	if err == nil || !strings.Contains(out, busy.Addr().String()) {
@@ -77,7 +73,7 @@ func TestFailedStartChangesNothing(t *testing.T) {
 // refuses to start, naming the first, and changes nothing.
 func TestOneProcessOwnsTheDatabase(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "tribune.db")
-	chat := startChat(t)
+	chat := tribunetest.StartTwitch(t)
 	first := startServe(t, serveOpts{db: db, chat: chat, args: []string{"--session", "First"}})
 	out, err := runTribune(t, nil, "serve", "--channel", testChannel, "--db", db, "--listen", "127.0.0.1:0",
 		"--irc", chat.Addr(), "--irc-tls=false", "--session", "Second")
@@ -85,7 +81,7 @@ func TestOneProcessOwnsTheDatabase(t *testing.T) {
 	if err == nil || !strings.Contains(out, "pid "+strconv.Itoa(pid)) {
 		t.Fatalf("second serve: err=%v, output:\n%s\nwant a refusal naming pid %d", err, out, pid)
 	}
-	sess, err := first.api().Session(testCtx(t, 10*time.Second))
+	sess, err := first.api().Session(tribunetest.Context(t, 10*time.Second))
 	if err != nil || sess.Title != "First" {
 		t.Errorf("the first meeting's session is %q (%v), want First", sess.Title, err)
 	}
@@ -100,10 +96,10 @@ func TestOneProcessOwnsTheDatabase(t *testing.T) {
 func TestDatabaseFilesArePrivate(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "tribune.db")
-	chat := startChat(t)
+	chat := tribunetest.StartTwitch(t)
 	srv := startServe(t, serveOpts{db: db, chat: chat, auth: true, args: []string{"--premoderate=false"}})
 	chat.Say(testChannel, twitchfake.User{Login: "ann", ID: "1001"}, "!q Private files?")
-	if _, err := chat.WaitReply(testCtx(t, 30*time.Second), func(text string) bool { return strings.Contains(text, "@ann #1") }); err != nil {
+	if _, err := chat.WaitReply(tribunetest.Context(t, 30*time.Second), func(text string) bool { return strings.Contains(text, "@ann #1") }); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"tribune.db", "tribune.db-wal", "tribune.db-shm"} {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tribune-live/tribune/internal/obsfake"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 )
 
 // frame is an obs-websocket message as the protocol documents it.
@@ -55,15 +56,9 @@ func closeCode(t *testing.T, ws *websocket.Conn) int {
 
 func newFake(t *testing.T, password string) *obsfake.Server {
 	t.Helper()
-	fake := obsfake.New("Main",
+	return tribunetest.StartOBS(t, password, "Main",
 		obsfake.Scene{Name: "Main", Items: []obsfake.Item{{Source: "Camera", Enabled: true}}},
 		obsfake.Scene{Name: "Q&A", Items: []obsfake.Item{{Source: "Card"}}})
-	fake.Password = password
-	if err := fake.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fake.Kill)
-	return fake
 }
 
 // identify answers the Hello of ws with password.

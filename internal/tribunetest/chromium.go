@@ -8,8 +8,11 @@ package tribunetest
 // and google-chrome-stable are looked up on PATH.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -206,6 +210,40 @@ func (t *Tab) CheckClean(tb testing.TB) {
 	for _, e := range t.exceptions {
 		tb.Errorf("uncaught exception in the page: %s", e)
 	}
+}
+
+// Screenshot captures the tab's viewport, or the whole page when full,
+// writes it to file as a PNG for people to look at (see ArtifactDir), and
+// returns it decoded, failing tb on error.
+func (t *Tab) Screenshot(tb testing.TB, file string, full bool) image.Image {
+	tb.Helper()
+	capture := chromedp.CaptureScreenshot()
+	if full {
+		capture = chromedp.FullScreenshot(100) // quality 100: a PNG
+	}
+	shot, err := chromedp.Run(t.Ctx, capture)
+	if err != nil {
+		tb.Fatalf("screenshot: %v", err)
+	}
+	if err := os.WriteFile(file, shot, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Logf("screenshot: %s", file)
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil {
+		tb.Fatalf("screenshot %s is not a PNG: %v", file, err)
+	}
+	return img
+}
+
+// CDP is an action that sends one DevTools command with params p to the
+// tab, for what chromedp has no action of its own (emulated media, a
+// background colour, cookies, request headers).
+func CDP[P, R any](cmd cdp.Command[P, R], p P) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, cmd, p)
+		return err
+	})
 }
 
 // Eval evaluates the JavaScript expression expr in t, failing tb on error.

@@ -1,8 +1,13 @@
 // Package tribunetest holds what the tests of every package need to run a
-// meeting: a Service on a real SQLite file, viewers of each source, reads
-// that fail the test on error, and a wait for a condition. One copy, so
-// that the tests of the bot, the overlay, the console, the store and the
-// command line do not drift apart.
+// meeting: a Service on a real SQLite file and a wait for a condition
+// (service.go), viewers of each source (viewers.go), reads and actions
+// that fail the test on error (this file), the fake Twitch, YouTube and
+// OBS servers started for one test (fakes.go), components run in the
+// background until the test ends (run.go), loopback listeners and
+// websockets (net.go), a log buffer (log.go), Chromium (chromium.go), the
+// tribune binary (build.go) and the user nobody (otheruser.go). One copy,
+// so that the tests of the bot, the overlay, the console, the sources and
+// the command line do not drift apart.
 package tribunetest
 
 import (
@@ -52,8 +57,52 @@ func Subscribe(tb testing.TB, m tribune.Moderation) *tribune.Subscription {
 	return sub
 }
 
-// TwitchViewer returns the Actor of a Twitch viewer known by login alone,
-// as a ban by login sees them.
-func TwitchViewer(login string) tribune.Actor {
-	return tribune.Actor{Login: login, Source: tribune.SourceTwitch}
+// Get returns question id of svc, failing tb when it is unknown.
+func Get(tb testing.TB, svc *tribune.Service, id int) tribune.Question {
+	tb.Helper()
+	q, err := svc.Get(id)
+	if err != nil {
+		tb.Fatalf("get #%d: %v", id, err)
+	}
+	return q
+}
+
+// Ask submits text to svc as a and returns the question it made (or the
+// one it voted for, when text repeats an open question), failing tb on
+// error.
+func Ask(tb testing.TB, svc *tribune.Service, a tribune.Actor, text string) tribune.Question {
+	tb.Helper()
+	res, err := svc.Ask(context.Background(), a, text)
+	if err != nil {
+		tb.Fatalf("ask %q: %v", text, err)
+	}
+	return res.Question
+}
+
+// Vote adds the vote of a to question id, failing tb on error.
+func Vote(tb testing.TB, svc *tribune.Service, a tribune.Actor, id int) tribune.Question {
+	tb.Helper()
+	q, err := svc.Vote(context.Background(), a, id)
+	if err != nil {
+		tb.Fatalf("vote of %s for #%d: %v", a.Name(), id, err)
+	}
+	return q
+}
+
+// Show puts question id on air, failing tb on error.
+func Show(tb testing.TB, m tribune.Moderation, id int) tribune.Question {
+	tb.Helper()
+	q, err := m.Show(context.Background(), id)
+	if err != nil {
+		tb.Fatalf("show #%d: %v", id, err)
+	}
+	return q
+}
+
+// Hide takes the on-air question off air, failing tb on error.
+func Hide(tb testing.TB, m tribune.Moderation) {
+	tb.Helper()
+	if _, err := m.HideOverlay(context.Background()); err != nil {
+		tb.Fatalf("hide: %v", err)
+	}
 }

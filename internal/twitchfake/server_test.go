@@ -9,24 +9,12 @@ import (
 	"time"
 
 	twitch "github.com/gempir/go-twitch-irc/v4"
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/internal/twitchfake"
 )
 
-func startServer(t *testing.T) *twitchfake.Server {
-	t.Helper()
-	srv, err := twitchfake.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
-}
-
-func timeout(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
+// timeout is the deadline of a wait on the server.
+func timeout(t *testing.T) context.Context { return tribunetest.Context(t, 10*time.Second) }
 
 // rawClient speaks IRC to the server line by line.
 type rawClient struct {
@@ -70,7 +58,7 @@ func (r *rawClient) expect(want string) string {
 }
 
 func TestServerProtocol(t *testing.T) {
-	srv := startServer(t)
+	srv := tribunetest.StartTwitch(t)
 	srv.SetModerator(true)
 	c := dial(t, srv)
 	c.send("CAP REQ :twitch.tv/tags twitch.tv/commands", "PASS oauth:secret", "NICK TribuneBot")
@@ -136,7 +124,7 @@ func TestServerProtocol(t *testing.T) {
 }
 
 func TestServerDropAndReconnect(t *testing.T) {
-	srv := startServer(t)
+	srv := tribunetest.StartTwitch(t)
 	c := dial(t, srv)
 	c.send("NICK justinfan123", "JOIN #a")
 	c.expect("ROOMSTATE #a")
@@ -160,7 +148,7 @@ func TestServerDropAndReconnect(t *testing.T) {
 }
 
 func TestServerRejectLogin(t *testing.T) {
-	srv := startServer(t)
+	srv := tribunetest.StartTwitch(t)
 	srv.RejectLogin(true)
 	c := dial(t, srv)
 	c.send("PASS oauth:wrong", "NICK bot")
@@ -170,7 +158,7 @@ func TestServerRejectLogin(t *testing.T) {
 // TestGoTwitchIRC checks the server against the real client: it connects,
 // joins, reads tags as Twitch sends them, and its messages are recorded.
 func TestGoTwitchIRC(t *testing.T) {
-	srv := startServer(t)
+	srv := tribunetest.StartTwitch(t)
 	tc := twitch.NewClient("tribunebot", "oauth:x")
 	tc.IrcAddress, tc.TLS = srv.Addr(), false
 	got := make(chan twitch.PrivateMessage, 1)
@@ -271,19 +259,16 @@ func TestCrowd(t *testing.T) {
 }
 
 func TestCrowdRun(t *testing.T) {
-	srv := startServer(t)
+	srv := tribunetest.StartTwitch(t)
 	c := dial(t, srv)
 	c.send("NICK justinfan1", "JOIN #townhall")
 	c.expect("ROOMSTATE")
 	crowd := twitchfake.NewCrowd(srv, "townhall", 1)
 	crowd.Tick = time.Millisecond
 	crowd.AskEvery, crowd.VoteEvery = 5*time.Millisecond, 5*time.Millisecond
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- crowd.Run(ctx) }()
+	run := tribunetest.Run(t, "Run", crowd.Run)
 	c.expect("PRIVMSG #townhall :!")
-	cancel()
-	if err := <-done; err != nil {
+	if err := run.Stop(t); err != nil {
 		t.Errorf("Run: %v", err)
 	}
 }
@@ -352,7 +337,7 @@ func next[T any](t *testing.T, c <-chan T) T {
 // TestSharedChat checks the tags of a Shared Chat message and its mirror
 // as go-twitch-irc reads them.
 func TestSharedChat(t *testing.T) {
-	srv := startServer(t)
+	srv := tribunetest.StartTwitch(t)
 	j := joinClient(t, srv, "mp", "party")
 	next(t, j.room)
 	next(t, j.room)
@@ -391,7 +376,7 @@ func TestSharedChat(t *testing.T) {
 // TestPlatformModeration checks CLEARMSG and CLEARCHAT as go-twitch-irc
 // reads them.
 func TestPlatformModeration(t *testing.T) {
-	srv := startServer(t)
+	srv := tribunetest.StartTwitch(t)
 	j := joinClient(t, srv, "townhall")
 	u := twitchfake.User{ID: "42", Login: "Troll"}
 	if n := srv.Delete("townhall", "troll", "abc-123"); n != 1 {
@@ -417,7 +402,7 @@ func TestPlatformModeration(t *testing.T) {
 // TestSlowModeAndRefusals checks that the server refuses what Twitch
 // would: messages faster than slow mode, and those set with Refuse.
 func TestSlowModeAndRefusals(t *testing.T) {
-	srv := startServer(t)
+	srv := tribunetest.StartTwitch(t)
 	j := joinClient(t, srv, "townhall", "party")
 	srv.SetSlow("townhall", 30)
 	for {
@@ -484,14 +469,12 @@ func TestCoStreamCrowd(t *testing.T) {
 		t.Errorf("%d of %d lines shared, want about %.0f%%", shared, total, twitchfake.DefaultShared*100)
 	}
 
-	srv := startServer(t)
+	srv := tribunetest.StartTwitch(t)
 	j := joinClient(t, srv, "tribune_demo", "tribune_party")
 	crowd := twitchfake.NewCoStream(srv, []string{"tribune_demo", "tribune_party"}, 1)
 	crowd.Tick = time.Millisecond
 	crowd.AskEvery, crowd.VoteEvery, crowd.ChatEvery = 2*time.Millisecond, 2*time.Millisecond, 2*time.Millisecond
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- crowd.Run(ctx) }()
+	run := tribunetest.Run(t, "Run", crowd.Run)
 	seen := map[string]bool{}
 	mirrors := 0
 	for len(seen) < 2 || mirrors == 0 {
@@ -501,8 +484,7 @@ func TestCoStreamCrowd(t *testing.T) {
 			mirrors++
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := run.Stop(t); err != nil {
 		t.Errorf("Run: %v", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/api/option"
 	"google.golang.org/api/youtube/v3"
 
+	"github.com/tribune-live/tribune/internal/tribunetest"
 	"github.com/tribune-live/tribune/internal/youtubefake"
 )
 
@@ -29,11 +30,7 @@ var ana = youtubefake.Author{ChannelID: "UCanaAnaAnaAnaAnaAnaAna0", DisplayName:
 
 func start(t *testing.T) *youtubefake.Server {
 	t.Helper()
-	srv, err := youtubefake.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := tribunetest.StartYouTube(t)
 	srv.SetCredentials(youtubefake.Credentials{APIKey: apiKey, ClientID: "cid", ClientSecret: "csecret", RefreshToken: "rtoken"})
 	srv.AddVideo(videoID, chatID)
 	return srv
@@ -430,10 +427,7 @@ func TestCrowdRun(t *testing.T) {
 	c := youtubefake.NewCrowd(srv, videoID, 1)
 	c.Tick = 10 * time.Millisecond
 	c.AskEvery, c.VoteEvery, c.ChatEvery = 50*time.Millisecond, 20*time.Millisecond, -1
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
+	run := tribunetest.Run(t, "Run", c.Run)
 	time.Sleep(50 * time.Millisecond)
 	if n := len(srv.Messages(videoID)); n != 0 {
 		t.Fatalf("the crowd spoke %d messages before anyone read the chat", n)
@@ -441,11 +435,8 @@ func TestCrowdRun(t *testing.T) {
 	if _, err := service(t, srv).LiveChatMessages.List(chatID, []string{"snippet"}).Do(); err != nil {
 		t.Fatal(err)
 	}
-	for ctx.Err() == nil && len(srv.Messages(videoID)) < 10 {
-		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
+	tribunetest.Eventually(t, 10*time.Second, "10 messages from the crowd", func() bool { return len(srv.Messages(videoID)) >= 10 })
+	if err := run.Stop(t); err != nil {
 		t.Fatal(err)
 	}
 	if c.Sent["ask"] == 0 || c.Sent["vote"] == 0 {
