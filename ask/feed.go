@@ -171,6 +171,7 @@ func (f *feed) apply(ev tribune.Event) {
 	if ev.Type == tribune.EventResync {
 		// Events were missed: read everything again, and let every page
 		// start again from a snapshot (they reconnect in retryMillis).
+		f.s.Logger.Warn("ask: the live feed fell behind the meeting; reloading")
 		f.load()
 		clear(f.dirty)
 		clear(f.mineDirty)

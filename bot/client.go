@@ -28,7 +28,7 @@ const (
 	DefaultWorkers = 64
 	// DefaultQueue is how many commands wait per worker before the chat
 	// reader blocks (backpressure to TCP, never a dropped command).
-	DefaultQueue = 256
+	DefaultQueue = 64
 	// DefaultStallTimeout is how long a connection may stay silent before
 	// it is abandoned for a new one. go-twitch-irc pings after 15 s of
 	// silence, so a live connection is never silent that long.

@@ -74,7 +74,10 @@ func (c *Client) handle(ctx context.Context, m *twitch.PrivateMessage, activity 
 		cmd.Text = strings.Clone(cmd.Text)
 	}
 	a, parent := c.actor(m)
-	a.MessageID = strings.Clone(key)
+	if cmd.Kind == chat.KindAsk {
+		// Only a question keeps the message that asked it.
+		a.MessageID = strings.Clone(key)
+	}
 	c.enqueue(ctx, a.UserID, job{cmd: cmd, actor: a, parent: parent}, activity)
 }
 

@@ -29,7 +29,7 @@ func (c *Client) actor(m *twitch.PrivateMessage) (a tribune.Actor, parent string
 	u := m.User
 	mod := u.Badges["moderator"] > 0 || m.Tags["mod"] == "1"
 	broadcaster := u.Badges["broadcaster"] > 0 || (m.RoomID != "" && u.ID == m.RoomID)
-	channel, parent := m.Channel, m.ID
+	channel, parent := c.ownChannel(m.Channel), m.ID
 	if src := m.Tags["source-room-id"]; src != "" && src != m.RoomID {
 		if home, ok := c.roomChannel(src); ok {
 			badges := m.Tags["source-badges"]
@@ -81,9 +81,22 @@ func cloneUnless(s, same string) string {
 func (c *Client) learnRoom(room, channel string) {
 	c.mu.Lock()
 	if c.rooms[room] != channel {
-		c.rooms[strings.Clone(room)] = channel
+		c.rooms[strings.Clone(room)] = c.ownChannel(channel)
 	}
 	c.mu.Unlock()
+}
+
+// ownChannel returns the client's own string for channel ch, one of the
+// meeting's: go-twitch-irc's is a slice of the raw IRC line, and every
+// queued job would pin its whole line (7 MB with the workers' queues full
+// in tribune-bench -only mixed).
+func (c *Client) ownChannel(ch string) string {
+	for _, own := range c.channels {
+		if own == ch {
+			return own
+		}
+	}
+	return strings.Clone(ch)
 }
 
 // roomChannel returns the channel of room id room, if it is one the

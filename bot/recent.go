@@ -13,15 +13,20 @@ const (
 	// Shared Chat copies arrive within moments of each other, and a copy
 	// that comes later than this is applied again (a vote is then refused
 	// as already counted; a question folds into itself as a duplicate).
-	DefaultDedupWindow = 5 * time.Minute
-	// DefaultDedupSize bounds the keys remembered, whatever the window.
-	DefaultDedupSize = 1 << 16
+	DefaultDedupWindow = time.Minute
+	// DefaultDedupSize bounds the keys remembered, whatever the window:
+	// seconds of the busiest chat, ample for copies that arrive within
+	// moments. 1<<16 keys held 5 MB more live heap in tribune-bench -only
+	// mixed, which pushed the meeting past its memory budget.
+	DefaultDedupSize = 1 << 14
 	// askWindow and askSize bound the ids of the messages that asked a
-	// question, kept so that a moderator's later deletion of any copy
-	// finds it. After that the deletion's id is taken as the key, which
-	// it is unless the question came from a mirror.
-	askWindow = time.Hour
-	askSize   = 1 << 14
+	// question, kept so that a moderator's deletion of any copy finds it,
+	// which it does within minutes. After that the deletion's id is taken
+	// as the key, which it is unless the question came from a mirror.
+	// An hour and 1<<14 held 3 MB of live heap in tribune-bench -only
+	// mixed, where every kilobyte is collection work under the budget.
+	askWindow = 10 * time.Minute
+	askSize   = 1 << 12
 )
 
 // recent remembers what the Client applied lately, for Twitch Shared Chat:

@@ -66,7 +66,8 @@ type Handler struct {
 	Now func() time.Time
 
 	mu       sync.Mutex
-	refused  map[tribune.Identity]time.Time // last refusal told, per viewer
+	refused  map[tribune.Identity]int64 // last refusal told, per viewer, Unix nanoseconds
+	sweepAt  int                        // the size of refused at which it is swept
 	noticeAt time.Time                      // last "not saved" told
 }
 
@@ -76,7 +77,7 @@ func NewHandler(svc *tribune.Service, lang string) *Handler {
 		svc: svc, cat: catalogue(lang), MaxRunes: 500,
 		RefusalInterval: DefaultRefusalInterval, NoticeInterval: DefaultNoticeInterval,
 		Logger:  slog.Default(),
-		refused: map[tribune.Identity]time.Time{},
+		refused: map[tribune.Identity]int64{},
 	}
 }
 
@@ -177,20 +178,25 @@ func (h *Handler) mayRefuse(a tribune.Actor) bool {
 	if a.Privileged() {
 		return true
 	}
-	now := h.now()
+	now := h.now().UnixNano()
+	interval := int64(h.RefusalInterval)
 	who := a.Identity()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if last, ok := h.refused[who]; ok && now.Sub(last) < h.RefusalInterval {
+	if last, ok := h.refused[who]; ok && now-last < interval {
 		return false
 	}
-	if len(h.refused) > 100_000 {
-		// Forget the viewers whose interval is over.
+	if len(h.refused) >= h.sweepAt {
+		// Forget the viewers whose interval is over, once the map has
+		// doubled since the last sweep: it would otherwise keep every
+		// viewer ever refused, and sweeping at every refusal of a flood
+		// would cost a pass over the map each time.
 		for k, t := range h.refused {
-			if now.Sub(t) >= h.RefusalInterval {
+			if now-t >= interval {
 				delete(h.refused, k)
 			}
 		}
+		h.sweepAt = max(2*len(h.refused), 1024)
 	}
 	h.refused[who] = now
 	return true
