@@ -10,10 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/api/youtube/v3"
-
 	tribune "github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/internal/tribunetest"
+	"github.com/tribune-live/tribune/internal/youtubewire"
 	"github.com/tribune-live/tribune/match"
 )
 
@@ -25,9 +24,9 @@ func streamBody(round, n int) []byte {
 	var buf bytes.Buffer
 	buf.WriteString("[\n")
 	for start := 0; start < n; start += 500 {
-		resp := youtube.LiveChatMessageListResponse{
+		resp := youtubewire.LiveChatMessageListResponse{
 			Kind: "youtube#liveChatMessageListResponse", NextPageToken: fmt.Sprintf("tok-%d-%d", round, start),
-			PageInfo: &youtube.PageInfo{TotalResults: 500, ResultsPerPage: 500},
+			PageInfo: &youtubewire.PageInfo{TotalResults: 500, ResultsPerPage: 500},
 		}
 		for i := start; i < min(n, start+500); i++ {
 			var text string
@@ -40,16 +39,16 @@ func streamBody(round, n int) []byte {
 				text = "bonsoir de Lyon, super direct"
 			}
 			channel := fmt.Sprintf("UCbench%06d%011d", round+1, i)
-			resp.Items = append(resp.Items, &youtube.LiveChatMessage{
-				Kind: "youtube#liveChatMessage", Id: fmt.Sprintf("LCC.bench.%d.%d", round, i),
-				Snippet: &youtube.LiveChatMessageSnippet{
-					Type: "textMessageEvent", LiveChatId: "benchchat", AuthorChannelId: channel,
+			resp.Items = append(resp.Items, &youtubewire.LiveChatMessage{
+				Kind: "youtube#liveChatMessage", ID: fmt.Sprintf("LCC.bench.%d.%d", round, i),
+				Snippet: &youtubewire.LiveChatMessageSnippet{
+					Type: "textMessageEvent", LiveChatID: "benchchat", AuthorChannelID: channel,
 					PublishedAt: "2026-12-05T19:00:00.000Z", HasDisplayContent: true, DisplayMessage: text,
-					TextMessageDetails: &youtube.LiveChatTextMessageDetails{MessageText: text},
+					TextMessageDetails: &youtubewire.LiveChatTextMessageDetails{MessageText: text},
 				},
-				AuthorDetails: &youtube.LiveChatMessageAuthorDetails{
-					ChannelId: channel, ChannelUrl: "http://www.youtube.com/channel/" + channel,
-					DisplayName: fmt.Sprintf("Viewer %d", i), ProfileImageUrl: "https://yt3.ggpht.example/" + channel,
+				AuthorDetails: &youtubewire.LiveChatMessageAuthorDetails{
+					ChannelID: channel, ChannelURL: "http://www.youtube.com/channel/" + channel,
+					DisplayName: fmt.Sprintf("Viewer %d", i), ProfileImageURL: "https://yt3.ggpht.example/" + channel,
 				},
 			})
 		}
@@ -92,8 +91,8 @@ func BenchmarkStream(b *testing.B) {
 	}()
 
 	const perRound = 10_000
-	count := func(resp *youtube.LiveChatMessageListResponse) error { return nil }
-	apply := func(resp *youtube.LiveChatMessageListResponse) error {
+	count := func(resp *youtubewire.LiveChatMessageListResponse) error { return nil }
+	apply := func(resp *youtubewire.LiveChatMessageListResponse) error {
 		r.apply(resp)
 		return nil
 	}

@@ -7,8 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"google.golang.org/api/googleapi"
-	"google.golang.org/api/youtube/v3"
+	"github.com/tribune-live/tribune/internal/youtubewire"
 )
 
 // errNotStream is a body that is neither a JSON array of responses nor
@@ -19,19 +18,20 @@ var errNotStream = errors.New("youtube: the stream's body is not JSON")
 // the server fails mid-stream, an error object (Google's REST form of a
 // server-streamed call).
 type streamItem struct {
-	youtube.LiveChatMessageListResponse
-	Error *googleapi.Error `json:"error"`
+	youtubewire.LiveChatMessageListResponse
+	Error *youtubewire.Error `json:"error"`
 }
 
 // decodeStream reads the body of liveChat/messages/stream: a JSON array
 // that the server sends progressively, one liveChatMessageListResponse at
 // a time, for as long as the chat lasts. It calls fn with each item as
 // soon as it is complete, and returns nil when the array closes, fn's
-// error, an *googleapi.Error the server sent as an item, or the read or
+// error, a *youtubewire.Error the server sent as an item, or the read or
 // syntax error that broke the stream off (io.ErrUnexpectedEOF after a
-// drop). The generated client cannot read it: its Do decodes the body as
-// one value. A body holding a single response is taken as a stream of one.
-func decodeStream(r io.Reader, fn func(*youtube.LiveChatMessageListResponse) error) error {
+// drop). Decoding the body as one value, as a plain list call does, would
+// wait for the end of the chat. A body holding a single response is taken
+// as a stream of one.
+func decodeStream(r io.Reader, fn func(*youtubewire.LiveChatMessageListResponse) error) error {
 	br := bufio.NewReaderSize(r, 32<<10)
 	first, err := firstByte(br)
 	if err != nil {

@@ -9,18 +9,18 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"google.golang.org/api/youtube/v3"
+	"github.com/tribune-live/tribune/internal/youtubewire"
 )
 
 // item returns the JSON of a response with one message per text.
 func item(token string, texts ...string) string {
-	r := youtube.LiveChatMessageListResponse{Kind: "youtube#liveChatMessageListResponse", NextPageToken: token}
+	r := youtubewire.LiveChatMessageListResponse{Kind: "youtube#liveChatMessageListResponse", NextPageToken: token}
 	for i, text := range texts {
-		r.Items = append(r.Items, &youtube.LiveChatMessage{
-			Id: fmt.Sprintf("%s-%d", token, i),
-			Snippet: &youtube.LiveChatMessageSnippet{
+		r.Items = append(r.Items, &youtubewire.LiveChatMessage{
+			ID: fmt.Sprintf("%s-%d", token, i),
+			Snippet: &youtubewire.LiveChatMessageSnippet{
 				Type: "textMessageEvent", DisplayMessage: text,
-				TextMessageDetails: &youtube.LiveChatTextMessageDetails{MessageText: text},
+				TextMessageDetails: &youtubewire.LiveChatTextMessageDetails{MessageText: text},
 			},
 		})
 	}
@@ -31,7 +31,7 @@ func item(token string, texts ...string) string {
 // collect decodes a stream and returns the tokens and texts it gave.
 func collect(r io.Reader) ([]string, error) {
 	var got []string
-	err := decodeStream(r, func(resp *youtube.LiveChatMessageListResponse) error {
+	err := decodeStream(r, func(resp *youtubewire.LiveChatMessageListResponse) error {
 		s := resp.NextPageToken + ":"
 		for _, m := range resp.Items {
 			s += m.Snippet.TextMessageDetails.MessageText + ";"
@@ -63,7 +63,7 @@ func TestDecodeStream(t *testing.T) {
 		pr, pw := io.Pipe()
 		items := make(chan string)
 		go func() {
-			decodeStream(pr, func(resp *youtube.LiveChatMessageListResponse) error {
+			decodeStream(pr, func(resp *youtubewire.LiveChatMessageListResponse) error {
 				items <- resp.NextPageToken
 				return nil
 			})
@@ -129,7 +129,7 @@ func TestDecodeStream(t *testing.T) {
 	t.Run("HandlerStops", func(t *testing.T) {
 		stop := errors.New("stop")
 		n := 0
-		err := decodeStream(strings.NewReader("["+item("a")+","+item("b")+"]"), func(*youtube.LiveChatMessageListResponse) error {
+		err := decodeStream(strings.NewReader("["+item("a")+","+item("b")+"]"), func(*youtubewire.LiveChatMessageListResponse) error {
 			n++
 			return stop
 		})

@@ -10,12 +10,15 @@ import (
 	"strings"
 
 	"golang.org/x/oauth2"
-	"google.golang.org/api/googleapi"
+
+	"github.com/tribune-live/tribune/internal/youtubewire"
 )
 
-// apiError returns the Google error in err's chain, or nil.
-func apiError(err error) *googleapi.Error {
-	var gerr *googleapi.Error
+// apiError returns the Google error in err's chain, or nil: an answer of
+// the API that is an error (see checkResponse), or an error item of the
+// stream.
+func apiError(err error) *youtubewire.Error {
+	var gerr *youtubewire.Error
 	if errors.As(err, &gerr) {
 		return gerr
 	}
@@ -25,8 +28,8 @@ func apiError(err error) *googleapi.Error {
 // reason returns the first reason of a Google error ("quotaExceeded"), or
 // "".
 func reason(err error) string {
-	if gerr := apiError(err); gerr != nil && len(gerr.Errors) > 0 {
-		return gerr.Errors[0].Reason
+	if gerr := apiError(err); gerr != nil {
+		return gerr.Reason()
 	}
 	return ""
 }
@@ -34,9 +37,9 @@ func reason(err error) string {
 var tags = regexp.MustCompile(`<[^>]*>`)
 
 // describe words an error of a call for a log line or an error: a Google
-// error as "403 quotaExceeded: message", an OAuth refusal as its code and
-// description, anything else as it is. Google's bodies and headers,
-// which the library's own messages print whole, stay out.
+// error as "403 quotaExceeded: message" (its HTML tags removed), an OAuth
+// refusal as its code and description, anything else as it is. Google's
+// bodies and headers stay out.
 func describe(err error) string {
 	if gerr := apiError(err); gerr != nil {
 		msg := strings.TrimSpace(tags.ReplaceAllString(gerr.Message, ""))

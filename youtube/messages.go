@@ -6,10 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/api/youtube/v3"
-
 	tribune "github.com/tribune-live/tribune"
 	"github.com/tribune-live/tribune/chat"
+	"github.com/tribune-live/tribune/internal/youtubewire"
 )
 
 // job is one command or platform moderation event for a worker.
@@ -24,7 +23,7 @@ type job struct {
 
 // apply hands a response's messages to the workers and keeps its page
 // token. It reports whether the chat has ended. It runs on the reader.
-func (r *run) apply(resp *youtube.LiveChatMessageListResponse) (ended bool) {
+func (r *run) apply(resp *youtubewire.LiveChatMessageListResponse) (ended bool) {
 	for _, m := range resp.Items {
 		if r.message(m) {
 			ended = true
@@ -37,7 +36,7 @@ func (r *run) apply(resp *youtube.LiveChatMessageListResponse) (ended bool) {
 }
 
 // message turns one chat message into a job, and reports a chatEndedEvent.
-func (r *run) message(m *youtube.LiveChatMessage) (ended bool) {
+func (r *run) message(m *youtubewire.LiveChatMessage) (ended bool) {
 	st := &r.s.stats
 	st.messages.Add(1)
 	if m == nil || m.Snippet == nil {
@@ -49,23 +48,23 @@ func (r *run) message(m *youtube.LiveChatMessage) (ended bool) {
 		return true
 	case "tombstone":
 		// What is left of a deleted message, under its own id.
-		if author, ok := r.seen[m.Id]; ok && m.Id != "" {
-			r.queue(author, job{deleted: m.Id})
+		if author, ok := r.seen[m.ID]; ok && m.ID != "" {
+			r.queue(author, job{deleted: m.ID})
 		}
 		return false
 	}
-	if m.Id == "" {
+	if m.ID == "" {
 		return false // without an id it could be applied twice
 	}
-	if _, dup := r.seen[m.Id]; dup {
+	if _, dup := r.seen[m.ID]; dup {
 		st.duplicates.Add(1)
 		return false
 	}
-	author := sn.AuthorChannelId
-	if m.AuthorDetails != nil && m.AuthorDetails.ChannelId != "" {
-		author = m.AuthorDetails.ChannelId
+	author := sn.AuthorChannelID
+	if m.AuthorDetails != nil && m.AuthorDetails.ChannelID != "" {
+		author = m.AuthorDetails.ChannelID
 	}
-	r.remember(m.Id, author)
+	r.remember(m.ID, author)
 	switch sn.Type {
 	case "textMessageEvent":
 		text := sn.DisplayMessage
@@ -79,7 +78,7 @@ func (r *run) message(m *youtube.LiveChatMessage) (ended bool) {
 		ad := m.AuthorDetails
 		a := tribune.Actor{
 			Source: tribune.SourceYouTube, UserID: author, DisplayName: ad.DisplayName,
-			Channel: r.videoID, MessageID: m.Id,
+			Channel: r.videoID, MessageID: m.ID,
 			Moderator: ad.IsChatModerator, Broadcaster: ad.IsChatOwner,
 		}
 		j := job{actor: a, cmd: cmd}
@@ -90,24 +89,24 @@ func (r *run) message(m *youtube.LiveChatMessage) (ended bool) {
 		}
 		r.queue(author, j)
 	case "messageDeletedEvent":
-		if d := sn.MessageDeletedDetails; d != nil && d.DeletedMessageId != "" {
+		if d := sn.MessageDeletedDetails; d != nil && d.DeletedMessageID != "" {
 			// The worker of the deleted message's author: after its question.
-			to := r.seen[d.DeletedMessageId]
+			to := r.seen[d.DeletedMessageID]
 			if to == "" {
-				to = d.DeletedMessageId
+				to = d.DeletedMessageID
 			}
-			r.queue(to, job{deleted: d.DeletedMessageId})
+			r.queue(to, job{deleted: d.DeletedMessageID})
 		}
 	case "userBannedEvent":
 		d := sn.UserBannedDetails
-		if d == nil || d.BannedUserDetails == nil || d.BannedUserDetails.ChannelId == "" {
+		if d == nil || d.BannedUserDetails == nil || d.BannedUserDetails.ChannelID == "" {
 			return false
 		}
 		b := d.BannedUserDetails
-		a := tribune.Actor{Source: tribune.SourceYouTube, UserID: b.ChannelId, DisplayName: b.DisplayName, Channel: r.videoID}
+		a := tribune.Actor{Source: tribune.SourceYouTube, UserID: b.ChannelID, DisplayName: b.DisplayName, Channel: r.videoID}
 		// Only a ban YouTube calls permanent bans here; anything else is
 		// held for a moderator's review, which can be undone.
-		r.queue(b.ChannelId, job{actor: a, ban: true, timeout: d.BanType != "permanent"})
+		r.queue(b.ChannelID, job{actor: a, ban: true, timeout: d.BanType != "permanent"})
 	}
 	return false
 }

@@ -9,8 +9,7 @@ import (
 	"net/url"
 	"time"
 
-	"google.golang.org/api/googleapi"
-	"google.golang.org/api/youtube/v3"
+	"github.com/tribune-live/tribune/internal/youtubewire"
 )
 
 // errChatEnded stops reading: a chatEndedEvent came.
@@ -168,14 +167,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // poll makes one liveChatMessages.list call and applies its messages. It
 // returns the pollingIntervalMillis the response asks for.
 func (r *run) poll(ctx context.Context) (time.Duration, error) {
-	var resp *youtube.LiveChatMessageListResponse
-	call := r.s.readYT.LiveChatMessages.List(r.chatID, []string{"snippet", "authorDetails"}).MaxResults(2000).Hl(r.s.Lang)
-	if r.token != "" {
-		call = call.PageToken(r.token)
-	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	resp, err := call.Context(cctx).Do()
+	resp, err := listMessages(cctx, r.s.readHTTP, r.s.APIBase, r.chatID, r.token, r.s.Lang)
 	if err == nil || apiError(err) != nil {
 		r.s.stats.calls.Add(1)
 		r.charge(CostList, false)
@@ -219,14 +213,14 @@ func (r *run) stream(ctx context.Context) (int, error) {
 	r.s.stats.calls.Add(1)
 	r.charge(CostStream, false)
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return 0, googleapi.CheckResponse(res)
+		return 0, checkResponse(res)
 	}
 	r.setState("streaming")
 	stall := time.AfterFunc(r.s.StallTimeout, func() { cancel(errStalled) })
 	defer stall.Stop()
 	body := &activity{r: res.Body, tick: func() { stall.Reset(r.s.StallTimeout) }}
 	items := 0
-	err = decodeStream(body, func(resp *youtube.LiveChatMessageListResponse) error {
+	err = decodeStream(body, func(resp *youtubewire.LiveChatMessageListResponse) error {
 		items++
 		if r.apply(resp) {
 			return errChatEnded

@@ -7,8 +7,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"google.golang.org/api/youtube/v3"
-
 	"github.com/tribune-live/tribune/chat"
 )
 
@@ -251,13 +249,9 @@ func (p *replier) drop(n int) {
 // insert sends one message to the chat, charging its cost.
 func (p *replier) insert(ctx context.Context, text string) error {
 	r := p.r
-	msg := &youtube.LiveChatMessage{Snippet: &youtube.LiveChatMessageSnippet{
-		LiveChatId: r.chatID, Type: "textMessageEvent",
-		TextMessageDetails: &youtube.LiveChatTextMessageDetails{MessageText: text},
-	}}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	_, err := r.s.writeYT.LiveChatMessages.Insert([]string{"snippet"}, msg).Context(cctx).Do()
+	err := insertMessage(cctx, r.s.writeHTTP, r.s.APIBase, r.chatID, text)
 	if err == nil || apiError(err) != nil {
 		r.charge(CostInsert, true)
 	}

@@ -81,7 +81,7 @@ func (r *run) run() error {
 	ctx, cancel := context.WithCancel(r.ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	if s.writeYT != nil && reply >= CostInsert {
+	if s.writeHTTP != nil && reply >= CostInsert {
 		r.replier = newReplier(r)
 		wg.Add(1)
 		go func() {

@@ -13,10 +13,9 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
-	"google.golang.org/api/option"
-	"google.golang.org/api/youtube/v3"
 
 	tribune "github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/youtubewire"
 )
 
 // Defaults of a Source.
@@ -95,15 +94,14 @@ type Source struct {
 	svc   *tribune.Service
 	video string
 
-	mu       sync.Mutex // guards the fields Check sets
-	checked  bool
-	videoID  string
-	chatID   string
-	readHTTP *http.Client
-	readYT   *youtube.Service
-	writeYT  *youtube.Service // nil without OAuth
-	first    *youtube.LiveChatMessageListResponse
-	firstAt  time.Time
+	mu        sync.Mutex // guards the fields Check sets
+	checked   bool
+	videoID   string
+	chatID    string
+	readHTTP  *http.Client // with the API key, else the OAuth bearer
+	writeHTTP *http.Client // with the OAuth bearer; nil without OAuth
+	first     *youtubewire.LiveChatMessageListResponse
+	firstAt   time.Time
 
 	meter    meter
 	running  atomic.Bool
@@ -289,14 +287,6 @@ func (s *Source) Check(ctx context.Context) error {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	opts := func(c *http.Client) []option.ClientOption {
-		return []option.ClientOption{
-			option.WithEndpoint(s.APIBase), option.WithHTTPClient(c),
-			// The library's debug log prints requests and headers when
-			// an environment variable asks it to: never here.
-			option.WithLogger(slog.New(slog.DiscardHandler)),
-		}
-	}
 	var readHTTP, writeHTTP *http.Client
 	if s.CanReply() {
 		conf := &oauth2.Config{
@@ -317,22 +307,12 @@ func (s *Source) Check(ctx context.Context) error {
 		// Reading does not depend on OAuth when there is a key.
 		readHTTP = &http.Client{Transport: &keyTransport{key: s.APIKey, base: base}}
 	}
-	readYT, err := youtube.NewService(ctx, opts(readHTTP)...)
-	if err != nil {
-		return fmt.Errorf("youtube: client: %w", err)
-	}
-	var writeYT *youtube.Service
-	if writeHTTP != nil {
-		if writeYT, err = youtube.NewService(ctx, opts(writeHTTP)...); err != nil {
-			return fmt.Errorf("youtube: client: %w", err)
-		}
-	}
 
-	var vids *youtube.VideoListResponse
+	var vids *youtubewire.VideoListResponse
 	err = s.call(CostVideos, false, func() (err error) {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		defer cancel()
-		vids, err = readYT.Videos.List([]string{"liveStreamingDetails"}).Id(id).Context(cctx).Do()
+		vids, err = listVideos(cctx, readHTTP, s.APIBase, id)
 		return err
 	})
 	if err != nil {
@@ -345,19 +325,18 @@ func (s *Source) Check(ctx context.Context) error {
 	switch {
 	case d == nil:
 		return fmt.Errorf("youtube: video %s is not a live broadcast", id)
-	case d.ActiveLiveChatId == "" && d.ActualEndTime != "":
+	case d.ActiveLiveChatID == "" && d.ActualEndTime != "":
 		return fmt.Errorf("youtube: the broadcast of video %s has ended (at %s): its live chat is closed", id, d.ActualEndTime)
-	case d.ActiveLiveChatId == "":
+	case d.ActiveLiveChatID == "":
 		return fmt.Errorf("youtube: video %s has no active live chat: the broadcast has not started, or its chat is disabled", id)
 	}
-	chatID := d.ActiveLiveChatId
+	chatID := d.ActiveLiveChatID
 
-	var first *youtube.LiveChatMessageListResponse
+	var first *youtubewire.LiveChatMessageListResponse
 	err = s.call(CostList, false, func() (err error) {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		defer cancel()
-		first, err = readYT.LiveChatMessages.List(chatID, []string{"snippet", "authorDetails"}).
-			MaxResults(2000).Hl(s.Lang).Context(cctx).Do()
+		first, err = listMessages(cctx, readHTTP, s.APIBase, chatID, "", s.Lang)
 		return err
 	})
 	if err != nil {
@@ -365,7 +344,7 @@ func (s *Source) Check(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.videoID, s.chatID = id, chatID
-	s.readHTTP, s.readYT, s.writeYT = readHTTP, readYT, writeYT
+	s.readHTTP, s.writeHTTP = readHTTP, writeHTTP
 	s.first, s.firstAt = first, time.Now()
 	s.checked = true
 	s.mu.Unlock()

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/api/youtube/v3"
+	"github.com/tribune-live/tribune/internal/youtubewire"
 
 	"github.com/tribune-live/tribune/internal/youtubefake"
 )
@@ -88,7 +88,7 @@ func recordStream(ctx context.Context, s *script) ([]byte, error) {
 	defer cancel()
 	var rec bytes.Buffer
 	n := 0
-	err = readStream(rctx, srv.URL, ytChat, ytKey, &rec, func(page *youtube.LiveChatMessageListResponse) bool {
+	err = readStream(rctx, srv.URL, ytChat, ytKey, &rec, func(page *youtubewire.LiveChatMessageListResponse) bool {
 		n += textMessages(page)
 		return n < to-from
 	})
@@ -99,7 +99,7 @@ func recordStream(ctx context.Context, s *script) ([]byte, error) {
 }
 
 // textMessages counts a page's chat messages.
-func textMessages(page *youtube.LiveChatMessageListResponse) int {
+func textMessages(page *youtubewire.LiveChatMessageListResponse) int {
 	n := 0
 	for _, m := range page.Items {
 		if m.Snippet != nil && m.Snippet.Type == "textMessageEvent" {
@@ -111,9 +111,9 @@ func textMessages(page *youtube.LiveChatMessageListResponse) int {
 
 // readStream reads a live chat's stream at base as the YouTube source
 // does (a JSON array decoded item by item with json.Decoder into the
-// API's own types), copying its bytes to tee when set, and hands each page
+// wire types of internal/youtubewire), copying its bytes to tee when set, and hands each page
 // to page until it returns false or the stream ends.
-func readStream(ctx context.Context, base, chatID, key string, tee io.Writer, page func(*youtube.LiveChatMessageListResponse) bool) error {
+func readStream(ctx context.Context, base, chatID, key string, tee io.Writer, page func(*youtubewire.LiveChatMessageListResponse) bool) error {
 	// The source's query: pages of the server's default size.
 	q := url.Values{"liveChatId": {chatID}, "part": {"id", "snippet", "authorDetails"}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"youtube/v3/liveChat/messages/stream?"+q.Encode(), nil)
@@ -139,7 +139,7 @@ func readStream(ctx context.Context, base, chatID, key string, tee io.Writer, pa
 		return err
 	}
 	for dec.More() {
-		var p youtube.LiveChatMessageListResponse
+		var p youtubewire.LiveChatMessageListResponse
 		if err := dec.Decode(&p); err != nil {
 			return err
 		}
@@ -311,7 +311,7 @@ func (b *bench) measureBareYouTube(ctx context.Context, body []byte, n int) (raw
 // messages but count them; it calls done at spec.Total.
 func bareYouTube(ctx context.Context, spec rawSpec, done func()) {
 	n := 0
-	readStream(ctx, spec.Addr, spec.ChatID, spec.APIKey, nil, func(page *youtube.LiveChatMessageListResponse) bool {
+	readStream(ctx, spec.Addr, spec.ChatID, spec.APIKey, nil, func(page *youtubewire.LiveChatMessageListResponse) bool {
 		n += textMessages(page)
 		if n >= spec.Total {
 			done()

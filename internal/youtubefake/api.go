@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"google.golang.org/api/youtube/v3"
+	"github.com/tribune-live/tribune/internal/youtubewire"
 )
 
 // begin records a call of method, charges its quota and answers the errors
@@ -123,15 +123,9 @@ func writeError(w http.ResponseWriter, status int, reason, message string) {
 	if domain == "" {
 		domain = "global"
 	}
-	type item struct {
-		Message string `json:"message"`
-		Domain  string `json:"domain"`
-		Reason  string `json:"reason"`
-	}
-	body := map[string]any{"error": map[string]any{
-		"code": status, "message": message,
-		"errors": []item{{Message: message, Domain: domain, Reason: reason}},
-		"status": grpcStatus(status),
+	body := youtubewire.ErrorBody{Error: &youtubewire.Error{
+		Code: status, Message: message, Status: grpcStatus(status),
+		Errors: []youtubewire.ErrorItem{{Message: message, Domain: domain, Reason: reason}},
 	}}
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.WriteHeader(status)
@@ -163,7 +157,7 @@ func (s *Server) handleVideos(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.begin(w, r, MethodVideos); !ok {
 		return
 	}
-	resp := &youtube.VideoListResponse{Kind: "youtube#videoListResponse", Etag: "videos", PageInfo: &youtube.PageInfo{}}
+	resp := &youtubewire.VideoListResponse{Kind: "youtube#videoListResponse", Etag: "videos", PageInfo: &youtubewire.PageInfo{}}
 	s.mu.Lock()
 	// The generated client repeats the parameter; others join with ",".
 	for _, id := range strings.Split(strings.Join(r.URL.Query()["id"], ","), ",") {
@@ -171,11 +165,11 @@ func (s *Server) handleVideos(w http.ResponseWriter, r *http.Request) {
 		if v == nil {
 			continue
 		}
-		item := &youtube.Video{Kind: "youtube#video", Etag: "video-" + id, Id: id}
+		item := &youtubewire.Video{Kind: "youtube#video", Etag: "video-" + id, ID: id}
 		if v.live {
-			d := &youtube.VideoLiveStreamingDetails{ActualStartTime: v.started.Format(time.RFC3339)}
+			d := &youtubewire.VideoLiveStreamingDetails{ActualStartTime: v.started.Format(time.RFC3339)}
 			if v.ended.IsZero() {
-				d.ActiveLiveChatId = v.chatID
+				d.ActiveLiveChatID = v.chatID
 				d.ConcurrentViewers = 1234
 			} else {
 				d.ActualEndTime = v.ended.Format(time.RFC3339)
@@ -235,15 +229,15 @@ func maxResults(r *http.Request) int {
 
 // page returns the response for c's messages from off, and the offset
 // after them. The caller holds s.mu.
-func (s *Server) pageLocked(c *liveChat, off, limit int) (*youtube.LiveChatMessageListResponse, int) {
+func (s *Server) pageLocked(c *liveChat, off, limit int) (*youtubewire.LiveChatMessageListResponse, int) {
 	end := min(len(c.msgs), off+limit)
 	items := c.msgs[off:end]
-	return &youtube.LiveChatMessageListResponse{
+	return &youtubewire.LiveChatMessageListResponse{
 		Kind:                  "youtube#liveChatMessageListResponse",
 		Etag:                  fmt.Sprintf("page-%d", end),
 		NextPageToken:         pageToken(c.id, end),
 		PollingIntervalMillis: int64(s.poll / time.Millisecond),
-		PageInfo:              &youtube.PageInfo{TotalResults: int64(len(items)), ResultsPerPage: int64(len(items))},
+		PageInfo:              &youtubewire.PageInfo{TotalResults: int64(len(items)), ResultsPerPage: int64(len(items))},
 		Items:                 items,
 	}, end
 }
@@ -326,7 +320,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		changed := s.changed
 		var b []byte
 		if pending || items == 0 {
-			var resp *youtube.LiveChatMessageListResponse
+			var resp *youtubewire.LiveChatMessageListResponse
 			resp, at = s.pageLocked(c, at, limit)
 			resp.PollingIntervalMillis = 0 // a stream is not polled
 			b, _ = json.Marshal(resp)
@@ -371,7 +365,7 @@ func (s *Server) handleInsert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "required", "API keys are not supported by this API. Expected OAuth2 access token or other authentication credentials that assert a principal.")
 		return
 	}
-	var m youtube.LiveChatMessage
+	var m youtubewire.LiveChatMessage
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&m); err != nil || m.Snippet == nil {
 		writeError(w, http.StatusBadRequest, "parseError", "Invalid JSON payload received.")
 		return
@@ -383,9 +377,9 @@ func (s *Server) handleInsert(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.chats[sn.LiveChatId]
+	c := s.chats[sn.LiveChatID]
 	switch {
-	case sn.LiveChatId == "":
+	case sn.LiveChatID == "":
 		writeError(w, http.StatusBadRequest, "liveChatIdRequired", "")
 		return
 	case c == nil:
@@ -405,7 +399,7 @@ func (s *Server) handleInsert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := s.newMessageLocked(c, "textMessageEvent", s.bot)
-	out.Snippet.TextMessageDetails = &youtube.LiveChatTextMessageDetails{MessageText: text}
+	out.Snippet.TextMessageDetails = &youtubewire.LiveChatTextMessageDetails{MessageText: text}
 	out.Snippet.DisplayMessage = text
 	s.inserted = append(s.inserted, Inserted{LiveChatID: c.id, Text: text, At: time.Now()})
 	s.notifyLocked()

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"google.golang.org/api/youtube/v3"
+	"github.com/tribune-live/tribune/internal/youtubewire"
 )
 
 // DeleteChat removes a video's live chat while the video still names it,
@@ -48,10 +48,10 @@ func (s *Server) Say(videoID string, a Author, text string) string {
 		return ""
 	}
 	m := s.newMessageLocked(c, "textMessageEvent", a)
-	m.Snippet.TextMessageDetails = &youtube.LiveChatTextMessageDetails{MessageText: text}
+	m.Snippet.TextMessageDetails = &youtubewire.LiveChatTextMessageDetails{MessageText: text}
 	m.Snippet.DisplayMessage = text
 	s.notifyLocked()
-	return m.Id
+	return m.ID
 }
 
 // Delete posts a messageDeletedEvent by moderator by for message id.
@@ -63,10 +63,10 @@ func (s *Server) Delete(videoID string, by Author, messageID string) string {
 		return ""
 	}
 	m := s.newMessageLocked(c, "messageDeletedEvent", by)
-	m.Snippet.MessageDeletedDetails = &youtube.LiveChatMessageDeletedDetails{DeletedMessageId: messageID}
+	m.Snippet.MessageDeletedDetails = &youtubewire.LiveChatMessageDeletedDetails{DeletedMessageID: messageID}
 	m.Snippet.DisplayMessage = "A message was deleted."
 	s.notifyLocked()
-	return m.Id
+	return m.ID
 }
 
 // Ban posts a userBannedEvent by moderator by against banned: permanent
@@ -79,11 +79,11 @@ func (s *Server) Ban(videoID string, by, banned Author, d time.Duration) string 
 		return ""
 	}
 	m := s.newMessageLocked(c, "userBannedEvent", by)
-	det := &youtube.LiveChatUserBannedMessageDetails{
+	det := &youtubewire.LiveChatUserBannedMessageDetails{
 		BanType: "permanent",
-		BannedUserDetails: &youtube.ChannelProfileDetails{
-			ChannelId: banned.ChannelID, DisplayName: banned.DisplayName,
-			ChannelUrl: "http://www.youtube.com/channel/" + banned.ChannelID,
+		BannedUserDetails: &youtubewire.ChannelProfileDetails{
+			ChannelID: banned.ChannelID, DisplayName: banned.DisplayName,
+			ChannelURL: "http://www.youtube.com/channel/" + banned.ChannelID,
 		},
 	}
 	if d > 0 {
@@ -93,7 +93,7 @@ func (s *Server) Ban(videoID string, by, banned Author, d time.Duration) string 
 	m.Snippet.UserBannedDetails = det
 	m.Snippet.DisplayMessage = banned.DisplayName + " has been banned."
 	s.notifyLocked()
-	return m.Id
+	return m.ID
 }
 
 // chatOfLocked returns the live chat of videoID, or nil. The caller
@@ -106,28 +106,28 @@ func (s *Server) chatOfLocked(videoID string) *liveChat {
 }
 
 // newMessageLocked appends a message of type typ by a to c.
-func (s *Server) newMessageLocked(c *liveChat, typ string, a Author) *youtube.LiveChatMessage {
+func (s *Server) newMessageLocked(c *liveChat, typ string, a Author) *youtubewire.LiveChatMessage {
 	s.seq++
 	id := "LCC." + base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("%s/%08d", c.id, s.seq)))
-	m := &youtube.LiveChatMessage{
+	m := &youtubewire.LiveChatMessage{
 		Kind: "youtube#liveChatMessage",
 		Etag: fmt.Sprintf("etag-%d", s.seq),
-		Id:   id,
-		Snippet: &youtube.LiveChatMessageSnippet{
+		ID:   id,
+		Snippet: &youtubewire.LiveChatMessageSnippet{
 			Type:              typ,
-			LiveChatId:        c.id,
-			AuthorChannelId:   a.ChannelID,
+			LiveChatID:        c.id,
+			AuthorChannelID:   a.ChannelID,
 			PublishedAt:       time.Now().UTC().Format(time.RFC3339Nano),
 			HasDisplayContent: true,
 		},
-		AuthorDetails: &youtube.LiveChatMessageAuthorDetails{
-			ChannelId:       a.ChannelID,
-			ChannelUrl:      "http://www.youtube.com/channel/" + a.ChannelID,
+		AuthorDetails: &youtubewire.LiveChatMessageAuthorDetails{
+			ChannelID:       a.ChannelID,
+			ChannelURL:      "http://www.youtube.com/channel/" + a.ChannelID,
 			DisplayName:     a.DisplayName,
 			IsChatModerator: a.Moderator,
 			IsChatOwner:     a.Owner,
 			IsChatSponsor:   a.Sponsor,
-			ProfileImageUrl: "https://yt3.ggpht.example/" + a.ChannelID,
+			ProfileImageURL: "https://yt3.ggpht.example/" + a.ChannelID,
 		},
 	}
 	c.msgs = append(c.msgs, m)

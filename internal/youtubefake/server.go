@@ -37,7 +37,7 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/api/youtube/v3"
+	"github.com/tribune-live/tribune/internal/youtubewire"
 )
 
 // Methods, as the fake names them in its counters, faults and request log.
@@ -167,7 +167,7 @@ type video struct {
 type liveChat struct {
 	id      string
 	videoID string
-	msgs    []*youtube.LiveChatMessage
+	msgs    []*youtubewire.LiveChatMessage
 	ended   bool
 	readers int // requests that read it (list and stream)
 }
@@ -332,14 +332,14 @@ func (s *Server) AddPlainVideo(videoID string) {
 }
 
 // Messages returns the messages of a video's chat so far.
-func (s *Server) Messages(videoID string) []*youtube.LiveChatMessage {
+func (s *Server) Messages(videoID string) []*youtubewire.LiveChatMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.chatOfLocked(videoID)
 	if c == nil {
 		return nil
 	}
-	return append([]*youtube.LiveChatMessage(nil), c.msgs...)
+	return append([]*youtubewire.LiveChatMessage(nil), c.msgs...)
 }
 
 // Calls returns the calls per method and the units charged so far.

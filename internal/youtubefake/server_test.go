@@ -369,11 +369,11 @@ func TestCrowd(t *testing.T) {
 				mod = true
 			}
 			if m.AuthorDetails.DisplayName == "FreeSubsNow" {
-				spam[m.Id] = true
+				spam[m.ID] = true
 			}
 		case "messageDeletedEvent":
-			if !spam[s.MessageDeletedDetails.DeletedMessageId] {
-				t.Errorf("deleted %q, not a spam message", s.MessageDeletedDetails.DeletedMessageId)
+			if !spam[s.MessageDeletedDetails.DeletedMessageID] {
+				t.Errorf("deleted %q, not a spam message", s.MessageDeletedDetails.DeletedMessageID)
 			}
 			deleted = true
 		}
