@@ -137,4 +137,3 @@ func (s *Service) ban(ctx context.Context, b Ban, reason string) (Ban, error) {
 	})
 	return ban, err
 }
-

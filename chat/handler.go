@@ -68,7 +68,7 @@ type Handler struct {
 	mu       sync.Mutex
 	refused  map[tribune.Identity]int64 // last refusal told, per viewer, Unix nanoseconds
 	sweepAt  int                        // the size of refused at which it is swept
-	noticeAt time.Time                      // last "not saved" told
+	noticeAt time.Time                  // last "not saved" told
 }
 
 // NewHandler returns a Handler of svc replying in lang ("en" or "fr").
