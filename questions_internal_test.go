@@ -1,6 +1,7 @@
 package tribune
 
 import (
+	"strconv"
 	"testing"
 	"time"
 )
@@ -72,6 +73,35 @@ func TestQuestionTableVoteAllocatesNothing(t *testing.T) {
 	}
 	if got := table.votes(1); got != 101 {
 		t.Errorf("votes=%d, want 101", got)
+	}
+}
+
+// Rows live in chunks: a question on either side of a chunk's edge, and
+// every question after the table grew, reads back as it was put, and
+// growing moves no row that a reader may hold.
+func TestQuestionTableAcrossChunks(t *testing.T) {
+	table := newQuestionTable(1, chunkRows)
+	n := 2*chunkRows + 3
+	var first *questionRow
+	for id := 1; id <= n; id++ {
+		table.put(&Question{ID: id, SessionID: 1, Text: strconv.Itoa(id), Votes: id, Source: SourceTwitch, Status: StatusPending})
+		if id == 1 {
+			first = table.row(1)
+		}
+	}
+	if table.len() != n {
+		t.Fatalf("len=%d, want %d", table.len(), n)
+	}
+	for id := 1; id <= n; id++ {
+		if q := table.get(id); q.Text != strconv.Itoa(id) || q.Votes != id {
+			t.Fatalf("get(%d) = text %q, votes %d", id, q.Text, q.Votes)
+		}
+	}
+	if table.row(1) != first {
+		t.Error("row 1 moved when the table grew")
+	}
+	if table.has(n+1) || table.has(0) {
+		t.Errorf("has(%d)=%v, has(0)=%v, want false", n+1, table.has(n+1), table.has(0))
 	}
 }
 
