@@ -80,7 +80,7 @@ func (s *Service) Ask(ctx context.Context, a Actor, text string) (AskResult, err
 		rec.n++
 		rec.last = now.UnixNano()
 		s.users.asks[author] = rec
-		s.votes[pair(q.ID, author)] = 0
+		s.putVote(pair(q.ID, author), 0)
 		tx.put(q, EventCreated)
 		tx.changes = append(tx.changes, Change{Kind: PutVote, Vote: Vote{SessionID: q.SessionID, QuestionID: q.ID, Source: who.Source, VoterID: who.ID, Created: now}})
 		if s.Matcher != nil {
@@ -117,7 +117,7 @@ func (s *Service) checkRate(a Actor, now time.Time) error {
 // addVote records a vote and the question's new count. via is the question
 // a merge moved the vote from, or 0.
 func (s *Service) addVote(tx *txn, q *Question, voter Identity, via int) {
-	s.votes[pair(q.ID, s.users.add(voter))] = int32(via)
+	s.putVote(pair(q.ID, s.users.add(voter)), via)
 	q.Votes++
 	tx.changes = append(tx.changes, Change{Kind: PutVote, Vote: Vote{SessionID: q.SessionID, QuestionID: q.ID, Source: voter.Source, VoterID: voter.ID, Via: via, Created: s.Now()}})
 	tx.put(q, EventVoted)
@@ -125,7 +125,9 @@ func (s *Service) addVote(tx *txn, q *Question, voter Identity, via int) {
 
 func (s *Service) removeVote(tx *txn, q *Question, voter Identity) {
 	if n, ok := s.users.find(voter); ok {
-		delete(s.votes, pair(q.ID, n))
+		k := pair(q.ID, n)
+		delete(s.votes, k)
+		delete(s.moved, k)
 	}
 	q.Votes--
 	tx.changes = append(tx.changes, Change{Kind: DeleteVote, Vote: Vote{SessionID: q.SessionID, QuestionID: q.ID, Source: voter.Source, VoterID: voter.ID}})
@@ -139,8 +141,19 @@ func (s *Service) vote(q int, voter Identity) (via int, ok bool) {
 	if !known {
 		return 0, false
 	}
-	v, ok := s.votes[pair(q, n)]
-	return int(v), ok
+	k := pair(q, n)
+	if _, ok := s.votes[k]; !ok {
+		return 0, false
+	}
+	return int(s.moved[k]), true
+}
+
+// putVote records vote k; via is the question a merge moved it from, or 0.
+func (s *Service) putVote(k voteKey, via int) {
+	s.votes[k] = struct{}{}
+	if via != 0 {
+		s.moved[k] = int32(via)
+	}
 }
 
 // visible returns the question a viewer means by id: merged questions lead
