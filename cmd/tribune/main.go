@@ -19,10 +19,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 )
 
 func main() {
+	// First, so that the meeting's allocations are not sampled.
+	runtime.MemProfileRate = allocationSampling(os.Getenv("GODEBUG"))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m := NewMain()

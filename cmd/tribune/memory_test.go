@@ -35,3 +35,21 @@ func TestMemoryBudget(t *testing.T) {
 	}
 	runtime.KeepAlive(live)
 }
+
+// Allocation sampling is off unless GODEBUG asks for it, and then it is
+// the rate the runtime read from GODEBUG.
+func TestAllocationSampling(t *testing.T) {
+	for _, tc := range []struct {
+		godebug string
+		want    int
+	}{
+		{"", 0},
+		{"gctrace=1", 0},
+		{"memprofilerate=1", runtime.MemProfileRate},
+		{"gctrace=1,memprofilerate=4096", runtime.MemProfileRate},
+	} {
+		if got := allocationSampling(tc.godebug); got != tc.want {
+			t.Errorf("allocationSampling(%q)=%d, want %d", tc.godebug, got, tc.want)
+		}
+	}
+}
