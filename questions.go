@@ -126,6 +126,10 @@ func (t *questionTable) canLabel(label string) bool {
 // status returns the status of question id without building the question.
 func (t *questionTable) status(id int) Status { return t.statuses[t.row(id).status] }
 
+// created returns when question id was asked, in Unix nanoseconds or
+// zeroTime, without building the question.
+func (t *questionTable) created(id int) int64 { return t.row(id).created }
+
 // votes returns the votes of question id without building the question.
 func (t *questionTable) votes(id int) int { return int(t.row(id).votes) }
 

@@ -90,10 +90,10 @@ type Service struct {
 	// and more), and the memory budget has little headroom.
 	moved   map[voteKey]int32
 	reports map[voteKey]struct{}
-	bans      map[string]Ban // by banKeys
-	log       []LogEntry
-	onAir     int
-	health    map[string]string
+	bans    map[string]Ban // by banKeys
+	log     []LogEntry
+	onAir   int
+	health  map[string]string
 	// votesPending is true until the writer has loaded the votes; only
 	// the writer reads or changes it once Open has returned.
 	votesPending bool
@@ -183,7 +183,9 @@ func (s *Service) load(ctx context.Context, id int64) error {
 		author := s.users.add(q.AuthorIdentity())
 		a := s.users.asks[author]
 		a.n++
-		a.last = max(a.last, q.Created.UnixNano())
+		if a.latest == 0 || q.Created.UnixNano() >= s.questions.created(int(a.latest)) {
+			a.latest = int32(q.ID)
+		}
 		s.users.asks[author] = a
 		if q.Status == StatusOnAir {
 			s.onAir = q.ID

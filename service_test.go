@@ -242,6 +242,29 @@ func TestAskLimitsDoNotApplyToModerators(t *testing.T) {
 	}
 }
 
+// The limits hold across a restart: the Service counts a viewer's
+// questions, and times the interval from the latest of them, as loaded.
+func TestAskLimitsSurviveRestart(t *testing.T) {
+	f := newFixture(t)
+	for i := range 3 {
+		f.ask(t, viewer(1), "question number "+itoa(i+1)+" about topic "+strings.Repeat("y", i+1))
+		f.clock.Add(time.Minute)
+	}
+	f.ask(t, viewer(1), "the fourth and latest question?")
+	f.ask(t, viewer(2), "another viewer's question?")
+	f.restart(t)
+	f.clock.Add(29 * time.Second)
+	_, err := f.svc.Ask(ctx, viewer(1), "fifth question, too soon?")
+	wantCode(t, err, tribune.ERATELIMIT, tribune.ReasonTooFast)
+	f.clock.Add(time.Second)
+	f.ask(t, viewer(1), "fifth question, in time?")
+	f.ask(t, viewer(2), "the other viewer may ask again?")
+	f.restart(t)
+	f.clock.Add(time.Minute)
+	_, err = f.svc.Ask(ctx, viewer(1), "sixth question, over the cap?")
+	wantCode(t, err, tribune.ERATELIMIT, tribune.ReasonSessionCap)
+}
+
 func TestAskRateLimitExpires(t *testing.T) {
 	f := newFixture(t)
 	f.ask(t, viewer(1), "first?")

@@ -23,9 +23,12 @@ type userTable struct {
 }
 
 // asks is what the rate limits need to know of one author's questions.
+// The time of the last one is its question's: a time of its own here would
+// make the map half as big again (24 bytes an author instead of 16), in a
+// meeting where nearly every author asks once.
 type asks struct {
-	last int64 // wall clock of the last question, Unix nanoseconds
-	n    int32 // questions in the session
+	latest int32 // id of the author's latest question
+	n      int32 // questions in the session
 }
 
 func newUserTable(authors int) userTable {

@@ -78,7 +78,7 @@ func (s *Service) Ask(ctx context.Context, a Actor, text string) (AskResult, err
 		author := s.users.add(who)
 		rec := s.users.asks[author]
 		rec.n++
-		rec.last = now.UnixNano()
+		rec.latest = int32(q.ID)
 		s.users.asks[author] = rec
 		s.putVote(pair(q.ID, author), 0)
 		tx.put(q, EventCreated)
@@ -107,7 +107,10 @@ func (s *Service) checkRate(a Actor, now time.Time) error {
 	if s.SessionCap > 0 && int(prev.n) >= s.SessionCap {
 		return Errorf(ERATELIMIT, ReasonSessionCap, "%s has asked %d questions, the most allowed in a session", a.Name(), s.SessionCap).With("max", s.SessionCap)
 	}
-	if last := time.Unix(0, prev.last); asked && s.RateInterval > 0 && now.Sub(last) < s.RateInterval {
+	if !asked || s.RateInterval <= 0 {
+		return nil
+	}
+	if last := unixTime(s.questions.created(int(prev.latest))); now.Sub(last) < s.RateInterval {
 		wait := int((s.RateInterval - now.Sub(last) + time.Second - 1) / time.Second)
 		return Errorf(ERATELIMIT, ReasonTooFast, "%s must wait %d s before asking again", a.Name(), wait).With("wait", wait)
 	}
