@@ -28,7 +28,7 @@ func runCoStream(ctx context.Context, b *bench, rep *Report) error {
 	s.channels = []string{benchChannel, partnerChannel}
 	w := b.seededWorld()
 	mixedInto(s, n, b.cfg.Viewers, 1, w.visible, 4, &coStreamMaker{gen: gen, rng: rand.New(rand.NewPCG(4, 4)), shared: coStreamShared}, 0)
-	return b.fullAgainstRaw(ctx, rep, s, func() (string, error) { return b.seededCopy("costream") }, fullOpts{})
+	return b.fullAgainstRaw(ctx, rep, s, b.seededCopy, fullOpts{}, b.cfg.Pairs)
 }
 
 func judgeCoStream(rep *Report) []TargetCheck {

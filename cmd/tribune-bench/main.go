@@ -90,6 +90,7 @@ type Config struct {
 	AskAskers     int     // of them, those that ask a question
 	AskVotes      int     // votes each browser casts
 	AskRate       float64 // web votes per second
+	Pairs         int     // alternated raw and full runs of the ratio phases
 
 	CPUProfile string // with inproc: a CPU profile of each full-path run
 	MemProfile string // with inproc: a heap profile at the end of each
@@ -107,6 +108,7 @@ func DefaultConfig() Config {
 		PacedSeconds: 10, CommandRate: 1000,
 		CoStreamLines: 500_000, FloodLines: 20_000, YouTubeMsgs: 200_000,
 		AskBrowsers: 2000, AskAskers: 200, AskVotes: 5, AskRate: 1000,
+		Pairs: 3,
 	}
 }
 
@@ -123,6 +125,7 @@ func (c *Config) quick(set map[string]bool) {
 		{"costream-lines", &c.CoStreamLines, 50_000}, {"flood-lines", &c.FloodLines, 20_000},
 		{"youtube-messages", &c.YouTubeMsgs, 20_000},
 		{"ask-browsers", &c.AskBrowsers, 500}, {"ask-askers", &c.AskAskers, 50}, {"ask-votes", &c.AskVotes, 4},
+		{"pairs", &c.Pairs, 1},
 	}
 	for _, s := range sizes {
 		if !set[s.flag] {
@@ -167,6 +170,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.IntVar(&c.AskAskers, "ask-askers", c.AskAskers, "browsers that also ask a question")
 	fs.IntVar(&c.AskVotes, "ask-votes", c.AskVotes, "votes each browser casts")
 	fs.Float64Var(&c.AskRate, "ask-rate", c.AskRate, "web votes per second of the load test")
+	fs.IntVar(&c.Pairs, "pairs", c.Pairs, "alternated raw and full runs of mixed and costream; the median pair is reported")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", c.CPUProfile, "with -target inproc: write a CPU profile of each full-path run to `file`.NAME")
 	fs.StringVar(&c.MemProfile, "memprofile", c.MemProfile, "with -target inproc: write a heap profile at the end of each full-path run to `file`.NAME")
 	fs.DurationVar(&c.Soak, "soak", c.Soak, "run only the soak for this `duration` (e.g. 10m) at -rate commands/s")
@@ -225,7 +229,7 @@ func (c *Config) validate() error {
 		{"storm-votes", float64(c.StormVotes)}, {"paced-seconds", float64(c.PacedSeconds)}, {"rate", c.CommandRate},
 		{"costream-lines", float64(c.CoStreamLines)}, {"flood-lines", float64(c.FloodLines)},
 		{"youtube-messages", float64(c.YouTubeMsgs)}, {"ask-browsers", float64(c.AskBrowsers)},
-		{"ask-votes", float64(c.AskVotes)}, {"ask-rate", c.AskRate},
+		{"ask-votes", float64(c.AskVotes)}, {"ask-rate", c.AskRate}, {"pairs", float64(c.Pairs)},
 	}
 	for _, p := range positive {
 		if p.v <= 0 {

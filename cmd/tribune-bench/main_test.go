@@ -36,6 +36,9 @@ func TestParseFlags(t *testing.T) {
 		if c.MixedLines != 100_000 || c.AskBrowsers != 500 {
 			t.Errorf("MixedLines=%d AskBrowsers=%d, want the quick sizes 100000 and 500", c.MixedLines, c.AskBrowsers)
 		}
+		if c.Pairs != 1 {
+			t.Errorf("Pairs=%d, want 1 in a smoke run", c.Pairs)
+		}
 		if c.StormVotes != 777 {
 			t.Errorf("StormVotes=%d, want 777: a flag given wins over -quick", c.StormVotes)
 		}
@@ -58,6 +61,7 @@ func TestParseFlags(t *testing.T) {
 		"ErrAskers":        {"-ask-browsers", "10", "-ask-askers", "11"},
 		"ErrArgument":      {"storm"},
 		"ErrNegativeLines": {"-mixed-lines", "-1"},
+		"ErrNoPairs":       {"-pairs", "0"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := parse(t, args...)
@@ -119,6 +123,46 @@ func TestCheckTargetsFailedPhase(t *testing.T) {
 	}
 	if storm == nil || !storm.OK {
 		t.Errorf("storm at 30 000 votes/s judged %+v, want MET", storm)
+	}
+}
+
+func TestMedianPair(t *testing.T) {
+	run := func(ratio, rss float64, errs ...string) RunResult {
+		return RunResult{Name: "mixed", Ratio: ratio, LinesPerSec: 1000 * ratio, PeakRSSMB: rss, Errors: errs}
+	}
+	tests := []struct {
+		name      string
+		runs      []RunResult
+		wantRatio float64
+		wantRSS   float64
+		wantErrs  int
+	}{
+		{"One", []RunResult{run(0.6, 90)}, 0.6, 90, 0},
+		{"Odd", []RunResult{run(0.9, 95), run(0.6, 99), run(0.75, 97)}, 0.75, 99, 0},
+		{"EvenTakesTheLower", []RunResult{run(0.9, 95), run(0.6, 99), run(0.8, 97), run(0.7, 101)}, 0.7, 101, 0},
+		{"ErrorsWin", []RunResult{run(0.9, 95), run(0.8, 96, "lost"), run(0.75, 97)}, 0.8, 97, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := medianPair(tt.runs)
+			if got.Ratio != tt.wantRatio || got.LinesPerSec != 1000*tt.wantRatio {
+				t.Errorf("ratio %v at %v lines/s, want the run of ratio %v", got.Ratio, got.LinesPerSec, tt.wantRatio)
+			}
+			if got.PeakRSSMB != tt.wantRSS {
+				t.Errorf("peak RSS %v, want the highest of the pairs, %v", got.PeakRSSMB, tt.wantRSS)
+			}
+			if len(got.Errors) != tt.wantErrs {
+				t.Errorf("errors %q, want %d", got.Errors, tt.wantErrs)
+			}
+			if n := len(tt.runs); n > 1 && len(got.PairRatios) != n || n == 1 && got.PairRatios != nil {
+				t.Errorf("pair ratios %v for %d runs", got.PairRatios, n)
+			}
+			for i, r := range got.PairRatios {
+				if r != tt.runs[i].Ratio {
+					t.Errorf("pair ratio %d = %v, want %v: in the order run", i, r, tt.runs[i].Ratio)
+				}
+			}
+		})
 	}
 }
 

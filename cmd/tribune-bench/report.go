@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -135,6 +136,9 @@ func printRuns(w io.Writer, rep *Report) {
 			fmt.Fprintf(w, "\nyoutube: %d messages; through the stream decoder into the Service %.0f msgs/s, bare decoding loop %.0f msgs/s: %.0f %%\n",
 				r.YouTube, r.LinesPerSec, r.Raw.LinesPerSec, 100*r.Ratio)
 		}
+		if len(r.PairRatios) > 1 {
+			fmt.Fprintf(w, "%s: full/raw of %d alternated pairs %s; the row is the median pair's, its peak RSS the highest\n", r.Name, len(r.PairRatios), percents(r.PairRatios))
+		}
 		if r.SettleMS > 0 {
 			fmt.Fprintf(w, "%s: after the start, the first question took %.0f ms (index built, votes read) before the clock started\n", r.Name, r.SettleMS)
 		}
@@ -142,4 +146,13 @@ func printRuns(w io.Writer, rep *Report) {
 			fmt.Fprintf(w, "  %s: %s\n", r.Name, e)
 		}
 	}
+}
+
+// percents lists ratios as percentages, in order.
+func percents(rs []float64) string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = formatPercent(r)
+	}
+	return strings.Join(out, ", ")
 }

@@ -57,6 +57,10 @@ type RunResult struct {
 	CommandsPerSec float64    `json:"commands_per_sec"`
 	Raw            *rawResult `json:"raw,omitempty"`
 	Ratio          float64    `json:"full_over_raw,omitempty"`
+	// PairRatios are the full/raw ratios of every alternated pair, in the
+	// order run, when there were more than one; the run is the median
+	// pair's, its peak RSS the highest of them.
+	PairRatios []float64 `json:"pair_ratios,omitempty"`
 	// API is the delay from the server writing a command line to the
 	// /api/events client receiving its event; Overlay is the same to the
 	// overlay feed's leaderboard, which is coalesced by design.
