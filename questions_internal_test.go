@@ -105,6 +105,43 @@ func TestQuestionTableAcrossChunks(t *testing.T) {
 	}
 }
 
+// TestQuestionTableLoadJoined loads questions across chunks with their
+// strings joined by joinFields, some empty, and checks each comes back
+// whole; then that an edit replaces one question's strings alone.
+func TestQuestionTableLoadJoined(t *testing.T) {
+	n := 2*chunkRows + 7
+	qs := make([]Question, n)
+	for i := range qs {
+		id := strconv.Itoa(i + 1)
+		qs[i] = Question{ID: i + 1, SessionID: 1, Text: "question " + id, Author: "Viewer" + id, AuthorLogin: "viewer" + id,
+			AuthorID: id, Source: SourceTwitch, Status: StatusApproved}
+		if i%5 == 0 {
+			qs[i].Author, qs[i].AuthorLogin = "", "" // the web has neither
+		}
+	}
+	table := newQuestionTable(1, n)
+	joined := joinFields(qs)
+	for i := range qs {
+		table.putJoined(&qs[i], joined[i])
+	}
+	for i := range qs {
+		if got := table.get(i + 1); got != qs[i] {
+			t.Fatalf("get(%d) = %+v, want %+v", i+1, got, qs[i])
+		}
+	}
+	q := table.get(chunkRows + 1)
+	q.Text, q.AuthorID = "edited", "77"
+	table.put(&q)
+	if got := table.get(chunkRows + 1); got != q {
+		t.Errorf("after an edit get = %+v, want %+v", got, q)
+	}
+	for _, id := range []int{chunkRows, chunkRows + 2} {
+		if got := table.get(id); got != qs[id-1] {
+			t.Errorf("a neighbour's edit changed get(%d) = %+v", id, got)
+		}
+	}
+}
+
 func TestQuestionTableRefusesGaps(t *testing.T) {
 	table := newQuestionTable(1, 0)
 	defer func() {

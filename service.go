@@ -174,12 +174,13 @@ func (s *Service) load(ctx context.Context, id int64) error {
 			s.Matcher.Remove(id)
 		}
 	}
+	joined := joinFields(st.Questions)
 	for i := range st.Questions {
 		q := &st.Questions[i]
 		if q.ID != s.questions.len()+1 {
 			return fmt.Errorf("load session %d: question %d out of sequence", id, q.ID)
 		}
-		s.questions.put(q)
+		s.questions.putJoined(q, joined[i])
 		author := s.users.add(q.AuthorIdentity())
 		a := s.users.asks[author]
 		a.n++
