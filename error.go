@@ -3,10 +3,11 @@ package tribune
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Error codes. Adapters map them to their world: the bot to a chat reply,
-// the overlay server to an HTTP status, the console to a message line.
+// the HTTP servers to a status (HTTPStatus), the console to a message line.
 const (
 	ECONFLICT     = "conflict"     // the action does not fit the current state
 	EINTERNAL     = "internal"     // something broke; logged with detail
@@ -125,4 +126,27 @@ func ErrorArg(err error, name string) (any, bool) {
 		return v, ok
 	}
 	return nil, false
+}
+
+// HTTPStatus returns the HTTP status that answers an error of code on the
+// contract's routes (the control API, the ask page): one table for both
+// HTTP adapters. An unknown code is an internal error.
+func HTTPStatus(code string) int {
+	switch code {
+	case EINVALID:
+		return http.StatusBadRequest
+	case EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case EFORBIDDEN:
+		return http.StatusForbidden
+	case ENOTFOUND:
+		return http.StatusNotFound
+	case ECONFLICT:
+		return http.StatusConflict
+	case ERATELIMIT:
+		return http.StatusTooManyRequests
+	case EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }

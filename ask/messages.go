@@ -298,21 +298,13 @@ func httpStatus(err error) int {
 	case reasonMethod:
 		return http.StatusMethodNotAllowed
 	}
-	switch tribune.ErrorCode(err) {
-	case tribune.EINVALID:
-		return http.StatusBadRequest
-	case tribune.EFORBIDDEN, tribune.EUNAUTHORIZED:
+	code := tribune.ErrorCode(err)
+	if code == tribune.EUNAUTHORIZED {
+		// The page's contract answers 400/403/404/409/429: it asks for no
+		// credentials, so it has none to challenge for with a 401.
 		return http.StatusForbidden
-	case tribune.ENOTFOUND:
-		return http.StatusNotFound
-	case tribune.ECONFLICT:
-		return http.StatusConflict
-	case tribune.ERATELIMIT:
-		return http.StatusTooManyRequests
-	case tribune.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
 	}
-	return http.StatusInternalServerError
+	return tribune.HTTPStatus(code)
 }
 
 // langMatcher picks the page's language from ?lang= and Accept-Language.

@@ -136,6 +136,18 @@ func text(c map[string]string, key string, args ...any) string {
 	return fmt.Sprintf(f, args...)
 }
 
+// questionRefusals are the messages of the refusals that name a question
+// by its number.
+var questionRefusals = map[string]string{
+	tribune.ReasonUnknown:       msgUnknown,
+	tribune.ReasonNotVisible:    msgNotVisible,
+	tribune.ReasonAlreadyVoted:  msgAlreadyVoted,
+	tribune.ReasonNotVoted:      msgNotVoted,
+	tribune.ReasonAlreadyReport: msgAlreadyReported,
+	tribune.ReasonNotAuthor:     msgNotAuthor,
+	tribune.ReasonBadTransition: msgBadTransition,
+}
+
 // refusal returns the reply part for a refused command, or "" when the
 // error deserves no reply (the command's context ended).
 func refusal(c map[string]string, cmd Command, err error) string {
@@ -158,20 +170,9 @@ func refusal(c map[string]string, cmd Command, err error) string {
 		return text(c, msgTooFast, intArg(err, "wait", 1))
 	case tribune.ReasonSessionCap:
 		return text(c, msgSessionCap, intArg(err, "max", tribune.DefaultSessionCap))
-	case tribune.ReasonUnknown:
-		return text(c, msgUnknown, id)
-	case tribune.ReasonNotVisible:
-		return text(c, msgNotVisible, id)
-	case tribune.ReasonAlreadyVoted:
-		return text(c, msgAlreadyVoted, id)
-	case tribune.ReasonNotVoted:
-		return text(c, msgNotVoted, id)
-	case tribune.ReasonAlreadyReport:
-		return text(c, msgAlreadyReported, id)
-	case tribune.ReasonNotAuthor:
-		return text(c, msgNotAuthor, id)
-	case tribune.ReasonBadTransition:
-		return text(c, msgBadTransition, id)
+	}
+	if key, ok := questionRefusals[tribune.ErrorReason(err)]; ok {
+		return text(c, key, id)
 	}
 	switch tribune.ErrorCode(err) {
 	case tribune.EUNAVAILABLE, tribune.EINTERNAL:

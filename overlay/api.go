@@ -43,28 +43,8 @@ type ErrorDetail struct {
 	Args    map[string]any `json:"args,omitempty"`
 }
 
-// statusOf maps a tribune error code to an HTTP status.
-func statusOf(code string) int {
-	switch code {
-	case tribune.EINVALID:
-		return http.StatusBadRequest
-	case tribune.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case tribune.EFORBIDDEN:
-		return http.StatusForbidden
-	case tribune.ENOTFOUND:
-		return http.StatusNotFound
-	case tribune.ECONFLICT:
-		return http.StatusConflict
-	case tribune.ERATELIMIT:
-		return http.StatusTooManyRequests
-	case tribune.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
-// codeOf maps an HTTP status back to a tribune error code, for responses
+// codeOf maps an HTTP status back to a tribune error code (the inverse of
+// tribune.HTTPStatus), for responses
 // that carry no error body (a proxy's page, a handshake refusal).
 func codeOf(status int) string {
 	switch status {
@@ -454,7 +434,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, v any, err error)
 	case tribune.EUNAVAILABLE:
 		s.Logger.Warn("control API request refused", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	s.writeError(w, r, statusOf(code), d)
+	s.writeError(w, r, tribune.HTTPStatus(code), d)
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, status int, d ErrorDetail) {

@@ -36,8 +36,8 @@ func TestStatusOf(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.code, func(t *testing.T) {
-			if got := statusOf(tc.code); got != tc.want {
-				t.Errorf("statusOf(%q)=%d, want %d", tc.code, got, tc.want)
+			if got := tribune.HTTPStatus(tc.code); got != tc.want {
+				t.Errorf("HTTPStatus(%q)=%d, want %d", tc.code, got, tc.want)
 			}
 			if tc.code != "something_new" {
 				if back := codeOf(tc.want); back != tc.code {
