@@ -80,8 +80,7 @@ func joinFields(qs []Question) []string {
 		chunk := qs[start:min(start+chunkRows, len(qs))]
 		n := 0
 		for i := range chunk {
-			q := &chunk[i]
-			n += len(q.Author) + len(q.AuthorLogin) + len(q.AuthorID) + len(q.Text)
+			n += fieldsLen(&chunk[i])
 		}
 		var b strings.Builder
 		b.Grow(n)
@@ -94,12 +93,16 @@ func joinFields(qs []Question) []string {
 		}
 		all, off := b.String(), 0
 		for i := range chunk {
-			q := &chunk[i]
-			end := off + len(q.Author) + len(q.AuthorLogin) + len(q.AuthorID) + len(q.Text)
+			end := off + fieldsLen(&chunk[i])
 			out[start+i], off = all[off:end], end
 		}
 	}
 	return out
+}
+
+// fieldsLen is the length of q's strings joined.
+func fieldsLen(q *Question) int {
+	return len(q.Author) + len(q.AuthorLogin) + len(q.AuthorID) + len(q.Text)
 }
 
 // Flags of a questionRow.

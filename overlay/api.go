@@ -44,8 +44,8 @@ type ErrorDetail struct {
 }
 
 // codeOf maps an HTTP status back to a tribune error code (the inverse of
-// tribune.HTTPStatus), for responses
-// that carry no error body (a proxy's page, a handshake refusal).
+// tribune.HTTPStatus), for responses that carry no error body (a proxy's
+// page, a handshake refusal).
 func codeOf(status int) string {
 	switch status {
 	case http.StatusBadRequest:

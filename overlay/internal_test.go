@@ -19,7 +19,7 @@ import (
 	"github.com/tribune-live/tribune/internal/tribunetest"
 )
 
-func TestStatusOf(t *testing.T) {
+func TestHTTPStatusRoundTrip(t *testing.T) {
 	tests := []struct {
 		code string
 		want int
