@@ -816,6 +816,25 @@ func TestTimeouts(t *testing.T) {
 	})
 }
 
+// TestCloseWithSilentClients: connections that sent nothing (a browser's
+// spares, or a hostile client) neither delay Close nor make it fail, and
+// the server hangs up on them.
+func TestCloseWithSilentClients(t *testing.T) {
+	e := newEnv(t, options{})
+	addr := strings.TrimPrefix(e.url, "http://")
+	silent := tribunetest.DialSilent(t, addr, 3)
+	// Answered, so the three before it were accepted.
+	e.request(t, nil, http.MethodGet, "/healthz", "", "", nil)
+	if err := e.srv.Close(); err != nil {
+		t.Fatalf("Close with silent clients: %v", err)
+	}
+	for i, c := range silent {
+		if !tribunetest.HungUp(c, 5*time.Second) {
+			t.Errorf("silent client %d: the ask page kept its connection after Close", i)
+		}
+	}
+}
+
 func TestLoadSecret(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tribune.db")
 	_, db := tribunetest.OpenServiceAt(t, path, channel, nil)

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/net/netutil"
 
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/graceful"
 )
 
 // Defaults of a Server.
@@ -109,7 +110,7 @@ type Server struct {
 
 	mu     sync.Mutex
 	ln     net.Listener
-	http   *http.Server
+	http   *graceful.Server
 	serve  chan struct{} // closed when the second listener's Serve returns
 	closed bool
 }
@@ -200,7 +201,7 @@ func (s *Server) Open() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ln = ln
-	s.http = &http.Server{
+	s.http = graceful.New(&http.Server{
 		Handler:           s.listenerRoutes(),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
@@ -208,12 +209,11 @@ func (s *Server) Open() error {
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelDebug),
-	}
+	}, netutil.LimitListener(ln, s.MaxConns))
 	s.serve = make(chan struct{})
-	limited := netutil.LimitListener(ln, s.MaxConns)
 	go func() {
 		defer close(s.serve)
-		if err := s.http.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.http.Serve(); !errors.Is(err, http.ErrServerClosed) {
 			s.Logger.Error("ask listener stopped", "err", err)
 		}
 	}()

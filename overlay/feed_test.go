@@ -352,11 +352,14 @@ func TestFeed_StalledClientDropped(t *testing.T) {
 	}
 }
 
-// TestServer_CloseEndsFeeds checks that Close says goodbye to every client
-// and that the overlay health goes back to 0.
+// TestServer_CloseEndsFeeds checks that Close says goodbye to every client,
+// hangs up on connections that sent nothing (a browser's spares) without
+// waiting on them, and that the overlay health goes back to 0.
 func TestServer_CloseEndsFeeds(t *testing.T) {
 	svc := MustOpenService(t)
 	srv := StartServer(t, svc, "127.0.0.1:0")
+	// Dialled first, so accepted by the time the feeds below answer.
+	silent := tribunetest.DialSilent(t, strings.TrimPrefix(srv.URL(), "http://"), 3)
 	var conns []*websocket.Conn
 	for range 5 {
 		c := DialWS(t, srv, "/overlay/ws", nil)
@@ -382,6 +385,11 @@ func TestServer_CloseEndsFeeds(t *testing.T) {
 				t.Errorf("client %d: %v, want close 1001 (going away)", i, err)
 			}
 			break
+		}
+	}
+	for i, c := range silent {
+		if !tribunetest.HungUp(c, 5*time.Second) {
+			t.Errorf("silent client %d: the server kept its connection after Close", i)
 		}
 	}
 	if h := tribunetest.Health(svc)[tribune.HealthOverlay]; h != "0" {

@@ -4,13 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -129,15 +127,6 @@ func TestServer_Timeouts(t *testing.T) {
 	defer s.Close()
 	addr := s.ln.Addr().String()
 
-	// closed reports whether the server hangs up on c within a while.
-	closed := func(c net.Conn) bool {
-		c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		for {
-			if _, err := c.Read(make([]byte, 4096)); err != nil {
-				return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)
-			}
-		}
-	}
 	t.Run("SlowHeaders", func(t *testing.T) {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -145,7 +134,7 @@ func TestServer_Timeouts(t *testing.T) {
 		}
 		defer c.Close()
 		io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: tribune\r\n") // and never the blank line
-		if !closed(c) {
+		if !tribunetest.HungUp(c, 5*time.Second) {
 			t.Error("a request whose headers never end was not cut")
 		}
 	})
@@ -161,7 +150,7 @@ func TestServer_Timeouts(t *testing.T) {
 			t.Fatalf("healthz: %v %v", resp, err)
 		}
 		resp.Body.Close()
-		if !closed(c) {
+		if !tribunetest.HungUp(c, 5*time.Second) {
 			t.Error("an idle keep-alive connection was not closed")
 		}
 	})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tribune-live/tribune"
+	"github.com/tribune-live/tribune/internal/graceful"
 )
 
 // DefaultAddr is where the server listens unless Addr says otherwise:
@@ -106,7 +107,7 @@ type Server struct {
 	lang     string        // Lang, checked
 	qr       template.HTML // the QR code of AskURL, rendered once
 	ln       net.Listener
-	http     *http.Server
+	http     *graceful.Server
 	hub      *hub
 
 	// wg counts the websocket goroutines and the HTTP serve loop.
@@ -114,7 +115,6 @@ type Server struct {
 
 	mu     sync.Mutex
 	conns  map[*websocket.Conn]struct{} // live websockets, cut if Close's grace runs out
-	fresh  map[net.Conn]struct{}        // HTTP connections that have sent no request yet
 	closed bool
 }
 
@@ -127,7 +127,6 @@ func NewServer(svc *tribune.Service) *Server {
 		svc:         svc,
 		timeouts:    defaultTimeouts,
 		conns:       map[*websocket.Conn]struct{}{},
-		fresh:       map[net.Conn]struct{}{},
 	}
 }
 
@@ -169,7 +168,7 @@ func (s *Server) Open() error {
 	} else {
 		addr = ln.Addr().String()
 	}
-	s.ln = &onceCloseListener{Listener: ln}
+	s.ln = ln
 	if host, _, err := net.SplitHostPort(addr); err == nil {
 		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 			s.Logger.Warn("overlay server listens beyond this machine; the control API still requires its token", "addr", ln.Addr().String())
@@ -182,23 +181,18 @@ func (s *Server) Open() error {
 	s.hub = newHub(s.svc, s.Logger, s.ShowAuthors)
 	go s.hub.run()
 
-	s.http = &http.Server{
+	s.http = graceful.New(&http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: s.timeouts.readHeader,
 		ReadTimeout:       s.timeouts.read,
 		WriteTimeout:      s.timeouts.write,
 		IdleTimeout:       s.timeouts.idle,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
-		ConnState:         s.connState,
-	}
+	}, ln)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		err := s.http.Serve(s.ln)
-		s.mu.Lock()
-		closing := s.closed
-		s.mu.Unlock()
-		if err != nil && !errors.Is(err, http.ErrServerClosed) && !closing {
+		if err := s.http.Serve(); !errors.Is(err, http.ErrServerClosed) {
 			s.Logger.Error("overlay server stopped", "err", err)
 		}
 	}()
@@ -226,15 +220,6 @@ func (s *Server) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 
-	// Browsers open spare connections ahead of need. Shutdown would wait
-	// five seconds for each before it counts it idle: close the listener,
-	// then those connections, so that Shutdown waits only for requests.
-	s.ln.Close()
-	s.mu.Lock()
-	for c := range s.fresh {
-		c.Close()
-	}
-	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
 	defer cancel()
 	// Shutdown waits for plain requests; hijacked websockets are not its
@@ -315,29 +300,6 @@ func (s *Server) track(c *websocket.Conn) bool {
 	s.conns[c] = struct{}{}
 	s.wg.Add(2)
 	return true
-}
-
-// connState keeps the set of connections that have not sent a request.
-func (s *Server) connState(c net.Conn, st http.ConnState) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if st == http.StateNew {
-		s.fresh[c] = struct{}{}
-	} else {
-		delete(s.fresh, c)
-	}
-}
-
-// onceCloseListener lets Close close the listener before Shutdown does.
-type onceCloseListener struct {
-	net.Listener
-	once sync.Once
-	err  error
-}
-
-func (l *onceCloseListener) Close() error {
-	l.once.Do(func() { l.err = l.Listener.Close() })
-	return l.err
 }
 
 func (s *Server) untrack(c *websocket.Conn) {

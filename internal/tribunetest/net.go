@@ -2,9 +2,12 @@ package tribunetest
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,6 +39,35 @@ func FreeAddr(tb testing.TB) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// DialSilent opens n connections to addr that send nothing, as a
+// browser's spare connections or a hostile client do. They close when the
+// test ends.
+func DialSilent(tb testing.TB, addr string, n int) []net.Conn {
+	tb.Helper()
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			tb.Fatalf("dial %s: %v", addr, err)
+		}
+		tb.Cleanup(func() { c.Close() })
+		conns[i] = c
+	}
+	return conns
+}
+
+// HungUp reports whether the other end closes c within d, reading and
+// dropping whatever it sends until then.
+func HungUp(c net.Conn, d time.Duration) bool {
+	c.SetReadDeadline(time.Now().Add(d))
+	buf := make([]byte, 4096)
+	for {
+		if _, err := c.Read(buf); err != nil {
+			return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)
+		}
+	}
 }
 
 // WebSocketURL returns the ws:// (or wss://) address of httpURL.
