@@ -106,11 +106,6 @@ func (c *Crowd) Run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	// The browsers' kept-alive and spare connections would otherwise stay
-	// open on the page until its idle timeout.
-	for _, b := range browsers {
-		b.Client.CloseIdleConnections()
-	}
 	return nil
 }
 

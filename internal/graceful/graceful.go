@@ -75,12 +75,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // Close cuts every connection at once, requests in flight too: the end of
 // a Shutdown whose bound ran out.
-func (s *Server) Close() error {
-	s.mu.Lock()
-	s.closing = true
-	s.mu.Unlock()
-	return s.srv.Close()
-}
+func (s *Server) Close() error { return s.srv.Close() }
 
 // track keeps the set of connections that have sent no request. One
 // accepted once Shutdown has begun is closed at once: Shutdown has
