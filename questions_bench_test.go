@@ -26,24 +26,7 @@ func BenchmarkQuestionTableHeap(b *testing.B) {
 			var perQuestion float64
 			for range b.N {
 				before := heap()
-				var keep any
-				switch layout {
-				case "plain":
-					plain := make([]Question, 0, n)
-					for i := range qs {
-						q := qs[i]
-						q.Text, q.Author = strings.Clone(q.Text), strings.Clone(q.Author)
-						q.AuthorLogin, q.AuthorID = strings.Clone(q.AuthorLogin), strings.Clone(q.AuthorID)
-						plain = append(plain, q)
-					}
-					keep = plain
-				case "table":
-					t := newQuestionTable(1, n)
-					for i := range qs {
-						t.put(&qs[i])
-					}
-					keep = &t
-				}
+				keep := inLayout(layout, qs)
 				perQuestion = float64(heap()-before) / n
 				runtime.KeepAlive(keep)
 			}
@@ -60,23 +43,7 @@ func BenchmarkQuestionTableGC(b *testing.B) {
 	for _, layout := range []string{"plain", "table"} {
 		b.Run(layout, func(b *testing.B) {
 			qs := benchQuestions(100_000)
-			var keep any
-			switch layout {
-			case "plain":
-				plain := make([]Question, len(qs))
-				for i, q := range qs {
-					q.Text, q.Author = strings.Clone(q.Text), strings.Clone(q.Author)
-					q.AuthorLogin, q.AuthorID = strings.Clone(q.AuthorLogin), strings.Clone(q.AuthorID)
-					plain[i] = q
-				}
-				keep = plain
-			case "table":
-				t := newQuestionTable(1, len(qs))
-				for i := range qs {
-					t.put(&qs[i])
-				}
-				keep = &t
-			}
+			keep := inLayout(layout, qs)
 			qs = nil // only what the layout keeps stays live
 			runtime.GC()
 			b.ResetTimer()
@@ -99,4 +66,23 @@ func benchQuestions(n int) []Question {
 			Channel: "townhall", Created: created.Add(time.Duration(i) * time.Second), Status: StatusApproved, Votes: 1}
 	}
 	return qs
+}
+
+// inLayout returns qs held in layout: "table", the Service's table, or
+// "plain", a []Question with its own copy of each string.
+func inLayout(layout string, qs []Question) any {
+	if layout == "table" {
+		t := newQuestionTable(1, len(qs))
+		for i := range qs {
+			t.put(&qs[i])
+		}
+		return &t
+	}
+	plain := make([]Question, len(qs))
+	for i, q := range qs {
+		q.Text, q.Author = strings.Clone(q.Text), strings.Clone(q.Author)
+		q.AuthorLogin, q.AuthorID = strings.Clone(q.AuthorLogin), strings.Clone(q.AuthorID)
+		plain[i] = q
+	}
+	return plain
 }
